@@ -1,0 +1,353 @@
+// Package credentials turns the Secrets (or mounted directories) that
+// ClusterLinks and KafkaRestClasses reference into REST credentials, TLS
+// material and Kafka client configs for cluster links. Formats follow
+// Confluent for Kubernetes: basic.txt and plain.txt hold username= and
+// password= lines, bearer.txt a token, plain-jaas.conf a whole JAAS config,
+// and TLS material is PEM in fullchain.pem, privkey.pem and cacerts.pem.
+//
+// Secrets are only ever read from the referencing object's own namespace.
+// Errors name the Secret and the key, never a value.
+package credentials
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+// Keys of the CFK Secret formats.
+const (
+	KeyBasic      = "basic.txt"
+	KeyPlain      = "plain.txt"
+	KeyBearer     = "bearer.txt"
+	KeyPlainJAAS  = "plain-jaas.conf"
+	KeyFullchain  = "fullchain.pem"
+	KeyPrivateKey = "privkey.pem"
+	KeyCACerts    = "cacerts.pem"
+)
+
+// ErrNotFound is wrapped by errors for a missing Secret, key or file, so the
+// controller can report "waiting for Secret" rather than a hard failure.
+var ErrNotFound = errors.New("not found")
+
+// SecretReader reads one Secret's data from a namespace.
+type SecretReader interface {
+	// SecretData returns the Secret's data; a missing Secret wraps ErrNotFound.
+	SecretData(ctx context.Context, namespace, name string) (map[string][]byte, error)
+}
+
+// Resolver reads credential material for objects in one namespace.
+type Resolver struct {
+	Secrets   SecretReader
+	Namespace string
+	// ReadFile reads files for directoryPathInContainer; os.ReadFile when nil.
+	ReadFile func(string) ([]byte, error)
+}
+
+// key reads one key from a Secret or from a file in a directory.
+func (r *Resolver) key(ctx context.Context, secret, dir, key string, required bool) ([]byte, error) {
+	switch {
+	case secret != "":
+		data, err := r.Secrets.SecretData(ctx, r.Namespace, secret)
+		if err != nil {
+			return nil, fmt.Errorf("read Secret %s/%s: %w", r.Namespace, secret, err)
+		}
+		v, ok := data[key]
+		if !ok {
+			if !required {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("Secret %s/%s has no key %q: %w", r.Namespace, secret, key, ErrNotFound)
+		}
+		return v, nil
+	case dir != "":
+		read := r.ReadFile
+		if read == nil {
+			read = os.ReadFile
+		}
+		p := filepath.Join(dir, key)
+		v, err := read(p)
+		if errors.Is(err, os.ErrNotExist) {
+			if !required {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("file %s: %w", p, ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		return v, nil
+	default:
+		return nil, errors.New("neither secretRef nor directoryPathInContainer is set")
+	}
+}
+
+// ParseUserPassword parses the username= and password= lines of basic.txt
+// or plain.txt. source names the Secret key for error messages.
+func ParseUserPassword(data []byte, source string) (user, password string, err error) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "username":
+			user = strings.TrimSpace(v)
+		case "password":
+			password = strings.TrimSpace(v)
+		}
+	}
+	if user == "" || password == "" {
+		return "", "", fmt.Errorf("%s must hold a username= line and a password= line", source)
+	}
+	return user, password, nil
+}
+
+// RestCredentials are what the REST client needs to reach a KafkaRestClass.
+type RestCredentials struct {
+	Username, Password string
+	BearerToken        string
+	// ClientCertPEM and ClientKeyPEM authenticate with mTLS.
+	ClientCertPEM, ClientKeyPEM []byte
+	// CAPEM verifies the endpoint; system roots when empty.
+	CAPEM []byte
+}
+
+// Fingerprint is a digest of the credentials: a REST client cached under it
+// is replaced when a Secret rotates. It is not reversible to the values.
+func (c *RestCredentials) Fingerprint() string {
+	h := sha256.New()
+	for _, b := range [][]byte{[]byte(c.Username), []byte(c.Password), []byte(c.BearerToken), c.ClientCertPEM, c.ClientKeyPEM, c.CAPEM} {
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Rest resolves a KafkaRestClass's credentials and TLS material.
+func (r *Resolver) Rest(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestSpec) (*RestCredentials, error) {
+	c := &RestCredentials{}
+	if t := k.TLS; t != nil && (t.SecretRef != "" || t.DirectoryPathInContainer != "") {
+		ca, err := r.key(ctx, t.SecretRef, t.DirectoryPathInContainer, KeyCACerts, false)
+		if err != nil {
+			return nil, fmt.Errorf("REST TLS: %w", err)
+		}
+		c.CAPEM = ca
+	}
+	a := k.Authentication
+	if a == nil {
+		return c, nil
+	}
+	switch a.Type {
+	case kafkalinkv1alpha1.RestAuthenticationBasic:
+		if a.Basic == nil {
+			return nil, errors.New("authentication type basic needs basic.secretRef or basic.directoryPathInContainer")
+		}
+		data, err := r.key(ctx, a.Basic.SecretRef, a.Basic.DirectoryPathInContainer, KeyBasic, true)
+		if err != nil {
+			return nil, fmt.Errorf("REST basic credentials: %w", err)
+		}
+		if c.Username, c.Password, err = ParseUserPassword(data, KeyBasic); err != nil {
+			return nil, err
+		}
+	case kafkalinkv1alpha1.RestAuthenticationBearer:
+		if a.Bearer == nil {
+			return nil, errors.New("authentication type bearer needs bearer.secretRef or bearer.directoryPathInContainer")
+		}
+		data, err := r.key(ctx, a.Bearer.SecretRef, a.Bearer.DirectoryPathInContainer, KeyBearer, true)
+		if err != nil {
+			return nil, fmt.Errorf("REST bearer token: %w", err)
+		}
+		c.BearerToken = strings.TrimSpace(string(data))
+		if c.BearerToken == "" {
+			return nil, fmt.Errorf("%s is empty", KeyBearer)
+		}
+	case kafkalinkv1alpha1.RestAuthenticationMTLS:
+		t := k.TLS
+		if t == nil {
+			return nil, errors.New("authentication type mtls needs tls.secretRef or tls.directoryPathInContainer")
+		}
+		var err error
+		if c.ClientCertPEM, err = r.key(ctx, t.SecretRef, t.DirectoryPathInContainer, KeyFullchain, true); err != nil {
+			return nil, fmt.Errorf("REST client certificate: %w", err)
+		}
+		if c.ClientKeyPEM, err = r.key(ctx, t.SecretRef, t.DirectoryPathInContainer, KeyPrivateKey, true); err != nil {
+			return nil, fmt.Errorf("REST client key: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("REST authentication type %q is not supported by kafkalink (use basic, bearer or mtls)", a.Type)
+	}
+	return c, nil
+}
+
+// jaasQuote quotes a value for a JAAS config option.
+func jaasQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// Secret link config keys: their values are credentials and must never be
+// logged or copied into status.
+var sensitiveKeys = map[string]bool{
+	"sasl.jaas.config": true,
+	"ssl.keystore.key": true,
+}
+
+// IsSensitive reports whether a link config key holds a secret value.
+func IsSensitive(key string) bool {
+	return sensitiveKeys[key] || strings.Contains(key, "password") || strings.Contains(key, "secret")
+}
+
+// LinkConfigs generates the Kafka client configs a cluster link needs to
+// connect to one side of the link: bootstrap.servers, security.protocol,
+// SASL and PEM TLS settings. The result holds secret values.
+func (r *Resolver) LinkConfigs(ctx context.Context, c *kafkalinkv1alpha1.KafkaClusterSpec) (map[string]string, error) {
+	cfg := map[string]string{}
+	if c.BootstrapEndpoint != "" {
+		cfg["bootstrap.servers"] = c.BootstrapEndpoint
+	}
+	tlsOn := c.TLS != nil && (c.TLS.Enabled || c.TLS.SecretRef != "" || c.TLS.DirectoryPathInContainer != "")
+	sasl := false
+	if a := c.Authentication; a != nil {
+		switch a.Type {
+		case kafkalinkv1alpha1.KafkaAuthenticationPlain, kafkalinkv1alpha1.KafkaAuthenticationSCRAM, kafkalinkv1alpha1.KafkaAuthenticationPlainPassthrough:
+			sasl = true
+			mechanism, module := "PLAIN", "org.apache.kafka.common.security.plain.PlainLoginModule"
+			if a.Type == kafkalinkv1alpha1.KafkaAuthenticationSCRAM {
+				mechanism, module = "SCRAM-SHA-512", "org.apache.kafka.common.security.scram.ScramLoginModule"
+			}
+			cfg["sasl.mechanism"] = mechanism
+			if p := a.JaasConfigPassThrough; p != nil && (a.Type == kafkalinkv1alpha1.KafkaAuthenticationPlainPassthrough || a.JaasConfig == nil) {
+				data, err := r.key(ctx, p.SecretRef, p.DirectoryPathInContainer, KeyPlainJAAS, true)
+				if err != nil {
+					return nil, fmt.Errorf("JAAS pass-through config: %w", err)
+				}
+				cfg["sasl.jaas.config"] = strings.TrimSpace(string(data))
+			} else if a.JaasConfig != nil {
+				data, err := r.key(ctx, a.JaasConfig.SecretRef, "", KeyPlain, true)
+				if err != nil {
+					return nil, fmt.Errorf("SASL credentials: %w", err)
+				}
+				user, pass, err := ParseUserPassword(data, KeyPlain)
+				if err != nil {
+					return nil, fmt.Errorf("Secret %s/%s: %w", r.Namespace, a.JaasConfig.SecretRef, err)
+				}
+				cfg["sasl.jaas.config"] = fmt.Sprintf("%s required username=%s password=%s;", module, jaasQuote(user), jaasQuote(pass))
+			} else {
+				return nil, fmt.Errorf("authentication type %s needs jaasConfig or jaasConfigPassThrough", a.Type)
+			}
+		case kafkalinkv1alpha1.KafkaAuthenticationOAuth, kafkalinkv1alpha1.KafkaAuthenticationOAuthBearer:
+			sasl = true
+			cfg["sasl.mechanism"] = "OAUTHBEARER"
+			if s := a.OAuthSettings; s != nil && s.TokenEndpointURI != "" {
+				cfg["sasl.oauthbearer.token.endpoint.url"] = s.TokenEndpointURI
+				cfg["sasl.login.callback.handler.class"] = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler"
+			}
+			if b := a.OAuthBearer; b != nil && (b.SecretRef != "" || b.DirectoryPathInContainer != "") {
+				data, err := r.key(ctx, b.SecretRef, b.DirectoryPathInContainer, "oauthbearer.txt", false)
+				if err != nil {
+					return nil, fmt.Errorf("OAuth credentials: %w", err)
+				}
+				if data != nil {
+					id, secret, err := parseClientCredentials(data)
+					if err != nil {
+						return nil, err
+					}
+					cfg["sasl.jaas.config"] = fmt.Sprintf("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=%s clientSecret=%s;", jaasQuote(id), jaasQuote(secret))
+				}
+			}
+		case kafkalinkv1alpha1.KafkaAuthenticationMTLS:
+			tlsOn = true
+		case kafkalinkv1alpha1.KafkaAuthenticationDigest:
+			// Accepted for CFK compatibility; it has no Kafka client meaning.
+		}
+	}
+	if tlsOn && c.TLS != nil && (c.TLS.SecretRef != "" || c.TLS.DirectoryPathInContainer != "") {
+		ca, err := r.key(ctx, c.TLS.SecretRef, c.TLS.DirectoryPathInContainer, KeyCACerts, false)
+		if err != nil {
+			return nil, fmt.Errorf("Kafka TLS: %w", err)
+		}
+		if len(ca) > 0 {
+			cfg["ssl.truststore.type"] = "PEM"
+			cfg["ssl.truststore.certificates"] = strings.TrimSpace(string(ca))
+		}
+		if c.Authentication != nil && c.Authentication.Type == kafkalinkv1alpha1.KafkaAuthenticationMTLS {
+			chain, err := r.key(ctx, c.TLS.SecretRef, c.TLS.DirectoryPathInContainer, KeyFullchain, true)
+			if err != nil {
+				return nil, fmt.Errorf("Kafka client certificate: %w", err)
+			}
+			key, err := r.key(ctx, c.TLS.SecretRef, c.TLS.DirectoryPathInContainer, KeyPrivateKey, true)
+			if err != nil {
+				return nil, fmt.Errorf("Kafka client key: %w", err)
+			}
+			cfg["ssl.keystore.type"] = "PEM"
+			cfg["ssl.keystore.certificate.chain"] = strings.TrimSpace(string(chain))
+			cfg["ssl.keystore.key"] = strings.TrimSpace(string(key))
+		}
+	}
+	switch {
+	case sasl && tlsOn:
+		cfg["security.protocol"] = "SASL_SSL"
+	case sasl:
+		cfg["security.protocol"] = "SASL_PLAINTEXT"
+	case tlsOn:
+		cfg["security.protocol"] = "SSL"
+	default:
+		cfg["security.protocol"] = "PLAINTEXT"
+	}
+	return cfg, nil
+}
+
+// parseClientCredentials parses clientId= and clientSecret= lines.
+func parseClientCredentials(data []byte) (id, secret string, err error) {
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			id = v
+		case "clientSecret":
+			secret = v
+		}
+	}
+	if id == "" || secret == "" {
+		return "", "", errors.New("oauthbearer.txt must hold clientId= and clientSecret= lines")
+	}
+	return id, secret, nil
+}
+
+// Redact returns a copy of configs with secret values replaced, for events,
+// logs and status.
+func Redact(configs map[string]string) map[string]string {
+	out := make(map[string]string, len(configs))
+	for k, v := range configs {
+		if IsSensitive(k) {
+			v = "[redacted]"
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// SortedKeys returns the keys of m in order (deterministic requests and messages).
+func SortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,207 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+type fakeSecrets map[string]map[string][]byte // namespace/name -> data
+
+func (f fakeSecrets) SecretData(_ context.Context, ns, name string) (map[string][]byte, error) {
+	d, ok := f[ns+"/"+name]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return d, nil
+}
+
+const password = "s3cr3t-P@ss"
+
+func resolver() *Resolver {
+	return &Resolver{Namespace: "operator", Secrets: fakeSecrets{
+		"operator/plain":  {KeyPlain: []byte("username=link\npassword=" + password + "\n")},
+		"operator/basic":  {KeyBasic: []byte("username = api-key\n password=" + password)},
+		"operator/bearer": {KeyBearer: []byte("tok-123\n")},
+		"operator/tls":    {KeyCACerts: []byte("CA-PEM\n"), KeyFullchain: []byte("CHAIN"), KeyPrivateKey: []byte("KEY")},
+		"operator/jaas":   {KeyPlainJAAS: []byte("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";\n")},
+		"operator/broken": {KeyPlain: []byte("user=x\n")},
+		"other/plain":     {KeyPlain: []byte("username=other\npassword=other")},
+	}}
+}
+
+func TestLinkConfigs(t *testing.T) {
+	cases := map[string]struct {
+		cluster kafkalinkv1alpha1.KafkaClusterSpec
+		want    map[string]string
+		wantErr string
+	}{
+		"plaintext": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9092"},
+			want:    map[string]string{"bootstrap.servers": "src:9092", "security.protocol": "PLAINTEXT"},
+		},
+		"SASL/PLAIN": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9071", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationPlain, JaasConfig: &kafkalinkv1alpha1.JaasConfig{SecretRef: "plain"}}},
+			want: map[string]string{"bootstrap.servers": "src:9071", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+				"sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required username="link" password="` + password + `";`},
+		},
+		"SCRAM over TLS with a CA": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9093", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationSCRAM, JaasConfig: &kafkalinkv1alpha1.JaasConfig{SecretRef: "plain"}},
+				TLS: &kafkalinkv1alpha1.ClusterTLS{Enabled: true, SecretRef: "tls"}},
+			want: map[string]string{"bootstrap.servers": "src:9093", "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+				"sasl.jaas.config":            `org.apache.kafka.common.security.scram.ScramLoginModule required username="link" password="` + password + `";`,
+				"ssl.truststore.type":         "PEM",
+				"ssl.truststore.certificates": "CA-PEM"},
+		},
+		"mTLS": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9094", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{Type: kafkalinkv1alpha1.KafkaAuthenticationMTLS},
+				TLS: &kafkalinkv1alpha1.ClusterTLS{SecretRef: "tls"}},
+			want: map[string]string{"bootstrap.servers": "src:9094", "security.protocol": "SSL", "ssl.truststore.type": "PEM", "ssl.truststore.certificates": "CA-PEM",
+				"ssl.keystore.type": "PEM", "ssl.keystore.certificate.chain": "CHAIN", "ssl.keystore.key": "KEY"},
+		},
+		"JAAS pass-through": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9092", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationPlainPassthrough, JaasConfigPassThrough: &kafkalinkv1alpha1.SecretOrDirectory{SecretRef: "jaas"}}},
+			want: map[string]string{"bootstrap.servers": "src:9092", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+				"sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";`},
+		},
+		"missing Secret": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationPlain, JaasConfig: &kafkalinkv1alpha1.JaasConfig{SecretRef: "nope"}}},
+			wantErr: "read Secret operator/nope",
+		},
+		"Secret without password line": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationPlain, JaasConfig: &kafkalinkv1alpha1.JaasConfig{SecretRef: "broken"}}},
+			wantErr: "must hold a username= line and a password= line",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := resolver().LinkConfigs(context.Background(), &tc.cluster)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), password) {
+					t.Fatal("error message contains the password")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("got keys %v, want %v", SortedKeys(got), SortedKeys(tc.want))
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+			for k, v := range Redact(got) {
+				if strings.Contains(v, password) {
+					t.Errorf("Redact kept the password in %s", k)
+				}
+			}
+		})
+	}
+}
+
+func TestRest(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, KeyBasic), []byte("username=dir-user\npassword=dir-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		spec    kafkalinkv1alpha1.KafkaRestSpec
+		check   func(t *testing.T, c *RestCredentials)
+		wantErr string
+	}{
+		"basic from a Secret with a CA": {
+			spec: kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "basic", Basic: &kafkalinkv1alpha1.BasicAuthentication{SecretRef: "basic"}},
+				TLS: &kafkalinkv1alpha1.RestTLS{SecretRef: "tls"}},
+			check: func(t *testing.T, c *RestCredentials) {
+				if c.Username != "api-key" || c.Password != password || string(c.CAPEM) != "CA-PEM\n" {
+					t.Errorf("got user %q, CA %q", c.Username, c.CAPEM)
+				}
+			},
+		},
+		"basic from a mounted directory": {
+			spec: kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "basic", Basic: &kafkalinkv1alpha1.BasicAuthentication{DirectoryPathInContainer: dir}}},
+			check: func(t *testing.T, c *RestCredentials) {
+				if c.Username != "dir-user" || c.Password != "dir-pass" {
+					t.Errorf("got %q/%q", c.Username, c.Password)
+				}
+			},
+		},
+		"bearer": {
+			spec: kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "bearer", Bearer: &kafkalinkv1alpha1.SecretOrDirectory{SecretRef: "bearer"}}},
+			check: func(t *testing.T, c *RestCredentials) {
+				if c.BearerToken != "tok-123" {
+					t.Errorf("token %q", c.BearerToken)
+				}
+			},
+		},
+		"mtls": {
+			spec: kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "mtls"}, TLS: &kafkalinkv1alpha1.RestTLS{SecretRef: "tls"}},
+			check: func(t *testing.T, c *RestCredentials) {
+				if string(c.ClientCertPEM) != "CHAIN" || string(c.ClientKeyPEM) != "KEY" {
+					t.Errorf("client cert %q key %q", c.ClientCertPEM, c.ClientKeyPEM)
+				}
+			},
+		},
+		"missing key in the directory": {
+			spec:    kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "bearer", Bearer: &kafkalinkv1alpha1.SecretOrDirectory{DirectoryPathInContainer: dir}}},
+			wantErr: "bearer.txt",
+		},
+		"oauth is not supported": {
+			spec:    kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "oauth"}},
+			wantErr: "not supported",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := resolver().Rest(context.Background(), &tc.spec)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, got)
+		})
+	}
+}
+
+func TestFingerprintChangesWithRotation(t *testing.T) {
+	a := &RestCredentials{Username: "u", Password: "one"}
+	b := &RestCredentials{Username: "u", Password: "two"}
+	c := &RestCredentials{Username: "uo", Password: "ne"}
+	if a.Fingerprint() == b.Fingerprint() || a.Fingerprint() == c.Fingerprint() {
+		t.Fatal("different credentials share a fingerprint")
+	}
+	if a.Fingerprint() != (&RestCredentials{Username: "u", Password: "one"}).Fingerprint() {
+		t.Fatal("fingerprint is not deterministic")
+	}
+	if strings.Contains(a.Fingerprint(), "one") {
+		t.Fatal("fingerprint reveals the password")
+	}
+}
+
+func TestMissingSecretWrapsErrNotFound(t *testing.T) {
+	_, err := resolver().Rest(context.Background(), &kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "basic", Basic: &kafkalinkv1alpha1.BasicAuthentication{SecretRef: "absent"}}})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v, want one wrapping ErrNotFound", err)
+	}
+}
