@@ -16,7 +16,6 @@ kube::codegen::gen_helpers \
   --boilerplate "$root/hack/boilerplate.go.txt" \
   "$root/pkg/apis"
 
-rm -rf "$root/pkg/generated"
 kube::codegen::gen_client \
   --with-watch \
   --with-applyconfig \

@@ -574,6 +574,11 @@ type ClusterLinkStatus struct {
 	// linkError is the link_error reported by the destination, if any.
 	// +optional
 	LinkError string `json:"linkError,omitempty"`
+	// appliedLinkConfigs is a digest of the link configs last applied on the
+	// destination; the configs are read and altered again only when it
+	// changes (spec, referenced Secrets or classes changed).
+	// +optional
+	AppliedLinkConfigs string `json:"appliedLinkConfigs,omitempty"`
 	// sourceKafkaClusterID is the source cluster's id.
 	// +optional
 	SourceKafkaClusterID string `json:"sourceKafkaClusterID,omitempty"`

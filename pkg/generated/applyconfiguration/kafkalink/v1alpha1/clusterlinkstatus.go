@@ -40,6 +40,10 @@ type ClusterLinkStatusApplyConfiguration struct {
 	LinkState *string `json:"linkState,omitempty"`
 	// linkError is the link_error reported by the destination, if any.
 	LinkError *string `json:"linkError,omitempty"`
+	// appliedLinkConfigs is a digest of the link configs last applied on the
+	// destination; the configs are read and altered again only when it
+	// changes (spec, referenced Secrets or classes changed).
+	AppliedLinkConfigs *string `json:"appliedLinkConfigs,omitempty"`
 	// sourceKafkaClusterID is the source cluster's id.
 	SourceKafkaClusterID *string `json:"sourceKafkaClusterID,omitempty"`
 	// destinationKafkaClusterID is the destination cluster's id.
@@ -112,6 +116,14 @@ func (b *ClusterLinkStatusApplyConfiguration) WithLinkState(value string) *Clust
 // If called multiple times, the LinkError field is set to the value of the last call.
 func (b *ClusterLinkStatusApplyConfiguration) WithLinkError(value string) *ClusterLinkStatusApplyConfiguration {
 	b.LinkError = &value
+	return b
+}
+
+// WithAppliedLinkConfigs sets the AppliedLinkConfigs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the AppliedLinkConfigs field is set to the value of the last call.
+func (b *ClusterLinkStatusApplyConfiguration) WithAppliedLinkConfigs(value string) *ClusterLinkStatusApplyConfiguration {
+	b.AppliedLinkConfigs = &value
 	return b
 }
 
