@@ -54,6 +54,7 @@ bench: ## Run the benchmarks (REST calls, apiserver writes, allocations per admi
 generate: ## Regenerate clients, deepcopy, CRDs and docs from the Go types.
 	hack/update-codegen.sh
 	hack/update-crds.sh
+	$(GO) run ./hack/gen-api-docs
 	$(GO) generate ./...
 
 .PHONY: verify
