@@ -1,0 +1,189 @@
+package mirror
+
+import (
+	"fmt"
+	"sort"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+// ObservedMirror is one mirror topic listed under the link on the destination.
+type ObservedMirror struct {
+	Name            string
+	SourceTopicName string
+	Status          string
+	MaxLag          int64
+}
+
+// CreateMirror is a mirror topic to create.
+type CreateMirror struct {
+	Name              string
+	SourceTopicName   string
+	ReplicationFactor *int32
+	Configs           map[string]string
+}
+
+// LinkPlan is the grouped work for one ClusterLink: the controller makes one
+// create call per entry of Create, one batch call per non-empty action list,
+// and one delete call per entry of Delete.
+type LinkPlan struct {
+	Create   []CreateMirror
+	Pause    []string
+	Resume   []string
+	Promote  []string
+	Failover []string
+	// Delete are managed topics removed from spec.mirrorTopics that are
+	// still mirroring. Never a stopped topic, never an unmanaged one.
+	Delete []string
+	// Release are managed topics removed from spec.mirrorTopics that are
+	// stopped (normal topics now): they are kept and no longer tracked.
+	Release []string
+	// Wait are topics with nothing to do yet (requeue soon).
+	Wait []string
+	// Unmanaged are mirrors under the link never listed in spec.mirrorTopics.
+	Unmanaged []string
+	// Decisions has the decision for every topic in spec.mirrorTopics.
+	Decisions map[string]Decision
+}
+
+// Empty reports whether the plan issues no REST call.
+func (p *LinkPlan) Empty() bool {
+	return len(p.Create)+len(p.Pause)+len(p.Resume)+len(p.Promote)+len(p.Failover)+len(p.Delete) == 0
+}
+
+// PlanLink plans every mirror topic of a ClusterLink from the mirrors listed
+// under its link (one list call) and the previous status, which records the
+// managed topics and what was seen of them.
+func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.MirrorTopicStatus, observed []ObservedMirror) LinkPlan {
+	plan := LinkPlan{Decisions: make(map[string]Decision, len(spec.MirrorTopics))}
+	listed := make(map[string]ObservedMirror, len(observed))
+	for _, m := range observed {
+		listed[m.Name] = m
+	}
+	managed := make(map[string]*kafkalinkv1alpha1.MirrorTopicStatus, len(prev))
+	for i := range prev {
+		managed[prev[i].Name] = &prev[i]
+	}
+	inSpec := make(map[string]bool, len(spec.MirrorTopics))
+	for i := range spec.MirrorTopics {
+		t := &spec.MirrorTopics[i]
+		inSpec[t.Name] = true
+		m, exists := listed[t.Name]
+		st := StatusAbsent
+		if exists {
+			st = ParseStatus(m.Status)
+		}
+		var d Decision
+		if exists && m.SourceTopicName != "" && m.SourceTopicName != t.SourceName() {
+			// A same-named mirror of another source topic was made outside
+			// kafkalink: acting on it would change data nobody asked for.
+			d = Decision{Action: ActionBlocked, Reason: fmt.Sprintf("a mirror topic %q already exists under the link mirroring source topic %q, not %q; rename one of them", t.Name, m.SourceTopicName, t.SourceName())}
+		} else {
+			d = Plan(Topic{Desired: t.DesiredState(), Status: st, MaxLag: m.MaxLag, StoppedSeen: HistoryFromStatus(managed[t.Name])})
+		}
+		plan.Decisions[t.Name] = d
+		switch d.Action {
+		case ActionCreate:
+			plan.Create = append(plan.Create, CreateMirror{Name: t.Name, SourceTopicName: t.SourceName(), ReplicationFactor: t.ReplicationFactor, Configs: t.Configs})
+		case ActionPause:
+			plan.Pause = append(plan.Pause, t.Name)
+		case ActionResume:
+			plan.Resume = append(plan.Resume, t.Name)
+		case ActionPromote:
+			plan.Promote = append(plan.Promote, t.Name)
+		case ActionFailover:
+			plan.Failover = append(plan.Failover, t.Name)
+		case ActionWait:
+			plan.Wait = append(plan.Wait, t.Name)
+		}
+		if d.Then == ActionPause {
+			plan.Pause = append(plan.Pause, t.Name)
+		}
+	}
+	// Managed topics removed from the spec: delete only what still mirrors.
+	for i := range prev {
+		s := &prev[i]
+		if inSpec[s.Name] {
+			continue
+		}
+		m, exists := listed[s.Name]
+		if !exists {
+			continue // already gone; the status entry is dropped
+		}
+		switch {
+		case m.SourceTopicName != "" && s.SourceTopicName != "" && m.SourceTopicName != s.SourceTopicName:
+			// Not the mirror kafkalink managed: leave it alone.
+			plan.Release = append(plan.Release, s.Name)
+		default:
+			switch OnRemoval(ParseStatus(m.Status)) {
+			case RemovalDelete:
+				plan.Delete = append(plan.Delete, s.Name)
+			case RemovalRelease:
+				plan.Release = append(plan.Release, s.Name)
+			case RemovalWait:
+				plan.Wait = append(plan.Wait, s.Name)
+			}
+		}
+	}
+	for _, m := range observed {
+		if !inSpec[m.Name] && managed[m.Name] == nil {
+			plan.Unmanaged = append(plan.Unmanaged, m.Name)
+		}
+	}
+	for _, l := range [][]string{plan.Pause, plan.Resume, plan.Promote, plan.Failover, plan.Delete, plan.Release, plan.Wait, plan.Unmanaged} {
+		sort.Strings(l)
+	}
+	sort.Slice(plan.Create, func(i, j int) bool { return plan.Create[i].Name < plan.Create[j].Name })
+	return plan
+}
+
+// Removal is what happens to a managed topic removed from spec.mirrorTopics.
+type Removal string
+
+// Removal outcomes.
+const (
+	// RemovalDelete: the topic still mirrors and is deleted on the destination.
+	RemovalDelete Removal = "DELETE"
+	// RemovalRelease: the topic is stopped (a normal topic now) and is kept;
+	// kafkalink stops tracking it.
+	RemovalRelease Removal = "RELEASE"
+	// RemovalWait: the status is unknown; nothing is deleted until it is.
+	RemovalWait Removal = "WAIT"
+	// RemovalNone: the topic is not listed under the link; nothing to do.
+	RemovalNone Removal = "NONE"
+)
+
+// OnRemoval decides what removing a managed topic from the spec does, by its
+// observed status. Stopped topics hold data written after the promote or
+// failover and are never deleted.
+func OnRemoval(st Status) Removal {
+	switch {
+	case st == StatusAbsent:
+		return RemovalNone
+	case st.Stopped():
+		return RemovalRelease
+	case st == StatusUnknown:
+		return RemovalWait
+	}
+	return RemovalDelete
+}
+
+// FailoverOnDelete decides what deleting a ClusterLink with deletionPolicy
+// Failover does with the mirrors listed under its link: every topic still
+// mirroring (managed or not) is failed over in one batch; waiting counts the
+// topics already PENDING_STOPPED. The link may be deleted once both are zero.
+// Unknown statuses are failed over too: failover is what the user asked for
+// by deleting, and the server refuses it per topic if it cannot apply.
+func FailoverOnDelete(observed []ObservedMirror) (failover []string, waiting int) {
+	for _, m := range observed {
+		switch ParseStatus(m.Status) {
+		case StatusStopped:
+		case StatusPendingStopped:
+			waiting++
+		default:
+			failover = append(failover, m.Name)
+		}
+	}
+	sort.Strings(failover)
+	return failover, waiting
+}

@@ -1,0 +1,143 @@
+package mirror
+
+import (
+	"reflect"
+	"testing"
+
+	"k8s.io/utils/ptr"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+func topic(name string, d Desired) kafkalinkv1alpha1.MirrorTopic {
+	return kafkalinkv1alpha1.MirrorTopic{Name: name, State: d}
+}
+
+func managed(name, status string) kafkalinkv1alpha1.MirrorTopicStatus {
+	return kafkalinkv1alpha1.MirrorTopicStatus{Name: name, SourceTopicName: name, Status: status, Created: status != "ABSENT"}
+}
+
+func listed(name, status string) ObservedMirror {
+	return ObservedMirror{Name: name, SourceTopicName: name, Status: status}
+}
+
+func TestPlanLink(t *testing.T) {
+	tests := []struct {
+		name     string
+		spec     []kafkalinkv1alpha1.MirrorTopic
+		prev     []kafkalinkv1alpha1.MirrorTopicStatus
+		observed []ObservedMirror
+		want     LinkPlan // Decisions not compared
+		blocked  []string
+	}{
+		{
+			name: "new link creates every topic, paused ones are paused right after",
+			spec: []kafkalinkv1alpha1.MirrorTopic{topic("b", DesiredPause), topic("a", ""), {Name: "p.c", SourceTopicName: "c", ReplicationFactor: ptr.To[int32](3), Configs: map[string]string{"retention.ms": "1"}}},
+			want: LinkPlan{
+				Create: []CreateMirror{{Name: "a", SourceTopicName: "a"}, {Name: "b", SourceTopicName: "b"}, {Name: "p.c", SourceTopicName: "c", ReplicationFactor: ptr.To[int32](3), Configs: map[string]string{"retention.ms": "1"}}},
+				Pause:  []string{"b"},
+			},
+		},
+		{
+			name:     "one list per batch action",
+			spec:     []kafkalinkv1alpha1.MirrorTopic{topic("a", DesiredPause), topic("b", DesiredPause), topic("c", DesiredActive), topic("d", DesiredPromote), topic("e", DesiredFailover), topic("f", DesiredFailover), topic("g", DesiredActive)},
+			prev:     []kafkalinkv1alpha1.MirrorTopicStatus{managed("a", "ACTIVE"), managed("b", "ACTIVE"), managed("c", "PAUSED"), managed("d", "ACTIVE"), managed("e", "PAUSED"), managed("f", "SOURCE_UNAVAILABLE"), managed("g", "PENDING_MIRROR")},
+			observed: []ObservedMirror{listed("a", "ACTIVE"), listed("b", "ACTIVE"), listed("c", "PAUSED"), listed("d", "ACTIVE"), listed("e", "PAUSED"), listed("f", "SOURCE_UNAVAILABLE"), listed("g", "PENDING_MIRROR")},
+			want:     LinkPlan{Pause: []string{"a", "b"}, Resume: []string{"c"}, Promote: []string{"d"}, Failover: []string{"e", "f"}, Wait: []string{"g"}},
+		},
+		{
+			name:     "removed managed topics: mirroring ones deleted, stopped ones released, gone ones forgotten, unknown ones waited on",
+			spec:     nil,
+			prev:     []kafkalinkv1alpha1.MirrorTopicStatus{managed("del", "ACTIVE"), managed("paused", "PAUSED"), managed("stopped", "STOPPED"), managed("pending", "PENDING_STOPPED"), managed("gone", "ACTIVE"), managed("odd", "ACTIVE")},
+			observed: []ObservedMirror{listed("del", "ACTIVE"), listed("paused", "PAUSED"), listed("stopped", "STOPPED"), listed("pending", "PENDING_STOPPED"), listed("odd", "REVERSING")},
+			want:     LinkPlan{Delete: []string{"del", "paused"}, Release: []string{"pending", "stopped"}, Wait: []string{"odd"}},
+		},
+		{
+			name:     "mirrors never in spec are unmanaged and untouched",
+			spec:     []kafkalinkv1alpha1.MirrorTopic{topic("a", DesiredActive)},
+			prev:     []kafkalinkv1alpha1.MirrorTopicStatus{managed("a", "ACTIVE")},
+			observed: []ObservedMirror{listed("a", "ACTIVE"), listed("auto.1", "ACTIVE"), listed("auto.2", "PAUSED")},
+			want:     LinkPlan{Unmanaged: []string{"auto.1", "auto.2"}},
+		},
+		{
+			name:     "a same-named mirror of another source topic is never acted on",
+			spec:     []kafkalinkv1alpha1.MirrorTopic{topic("a", DesiredPause)},
+			observed: []ObservedMirror{{Name: "a", SourceTopicName: "other", Status: "ACTIVE"}},
+			want:     LinkPlan{},
+			blocked:  []string{"a"},
+		},
+		{
+			name:     "a removed topic now mirroring another source is released, not deleted",
+			prev:     []kafkalinkv1alpha1.MirrorTopicStatus{managed("a", "ACTIVE")},
+			observed: []ObservedMirror{{Name: "a", SourceTopicName: "other", Status: "ACTIVE"}},
+			want:     LinkPlan{Release: []string{"a"}},
+		},
+		{
+			name:     "promoted topic that left the link is done, not re-created",
+			spec:     []kafkalinkv1alpha1.MirrorTopic{topic("a", DesiredPromote), topic("b", DesiredActive)},
+			prev:     []kafkalinkv1alpha1.MirrorTopicStatus{managed("a", "STOPPED"), {Name: "b", Status: "STOPPED", Created: true}},
+			observed: nil,
+			want:     LinkPlan{},
+			blocked:  []string{"b"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := &kafkalinkv1alpha1.ClusterLinkSpec{MirrorTopics: tt.spec}
+			got := PlanLink(spec, tt.prev, tt.observed)
+			var blocked []string
+			for _, tp := range tt.spec {
+				d, ok := got.Decisions[tp.Name]
+				if !ok {
+					t.Errorf("no decision for %s", tp.Name)
+				}
+				if d.Action == ActionBlocked {
+					blocked = append(blocked, tp.Name)
+				}
+			}
+			if !reflect.DeepEqual(blocked, tt.blocked) {
+				t.Errorf("blocked %v, want %v", blocked, tt.blocked)
+			}
+			got.Decisions = nil
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("plan\n got %+v\nwant %+v", got, tt.want)
+			}
+			if got.Empty() != reflect.DeepEqual(tt.want, LinkPlan{Wait: tt.want.Wait, Release: tt.want.Release, Unmanaged: tt.want.Unmanaged}) {
+				t.Errorf("Empty() = %v", got.Empty())
+			}
+		})
+	}
+}
+
+func TestFailoverOnDelete(t *testing.T) {
+	fo, waiting := FailoverOnDelete([]ObservedMirror{
+		listed("z", "ACTIVE"), listed("a", "PAUSED"), listed("s", "STOPPED"), listed("p", "PENDING_STOPPED"),
+		listed("u", "SOURCE_UNAVAILABLE"), listed("n", "SOMETHING_NEW"), listed("q", "PENDING_STOPPED"),
+	})
+	if want := []string{"a", "n", "u", "z"}; !reflect.DeepEqual(fo, want) {
+		t.Errorf("failover %v, want %v", fo, want)
+	}
+	if waiting != 2 {
+		t.Errorf("waiting %d, want 2", waiting)
+	}
+	if fo, waiting := FailoverOnDelete(nil); fo != nil || waiting != 0 {
+		t.Errorf("empty link: %v %d", fo, waiting)
+	}
+}
+
+func TestOnRemoval(t *testing.T) {
+	for _, st := range Statuses {
+		want := RemovalDelete
+		switch st {
+		case StatusAbsent:
+			want = RemovalNone
+		case StatusStopped, StatusPendingStopped:
+			want = RemovalRelease
+		case StatusUnknown:
+			want = RemovalWait
+		}
+		if got := OnRemoval(st); got != want {
+			t.Errorf("OnRemoval(%s) = %s, want %s", st, got, want)
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package mirror
+
+import (
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+// expected is DESIGN.md section 3's table, written out by hand: every
+// (observed x desired) cell. "X" marks a cell the webhook rejects.
+var expected = map[string][4]string{
+	// observed:               ACTIVE, PAUSE, PROMOTE, FAILOVER
+	"ABSENT":                    {"CREATE", "CREATE+PAUSE", "X", "X"},
+	"ABSENT/seen-stopped":       {"X", "X", "NONE", "NONE"},
+	"ACTIVE":                    {"NONE", "PAUSE", "PROMOTE", "FAILOVER"},
+	"PAUSED":                    {"RESUME", "NONE", "PROMOTE", "FAILOVER"},
+	"PENDING_MIRROR":            {"WAIT", "WAIT", "WAIT", "FAILOVER"},
+	"PENDING_SYNCHRONIZE":       {"WAIT", "WAIT", "WAIT", "FAILOVER"},
+	"PENDING_SETUP_FOR_RESTORE": {"WAIT", "WAIT", "WAIT", "FAILOVER"},
+	"PENDING_RESTORE":           {"WAIT", "WAIT", "WAIT", "FAILOVER"},
+	"SOURCE_UNAVAILABLE":        {"WAIT", "PAUSE", "BLOCKED", "FAILOVER"},
+	"LINK_FAILED":               {"WAIT", "PAUSE", "BLOCKED", "FAILOVER"},
+	"FAILED":                    {"WAIT", "PAUSE", "BLOCKED", "FAILOVER"},
+	"LINK_PAUSED":               {"WAIT", "WAIT", "BLOCKED", "FAILOVER"},
+	"PENDING_STOPPED":           {"X", "X", "WAIT", "WAIT"},
+	"STOPPED":                   {"X", "X", "NONE", "NONE"},
+	"UNKNOWN":                   {"WAIT", "WAIT", "WAIT", "WAIT"},
+}
+
+func got(d Decision) string {
+	switch {
+	case d.Invalid:
+		if d.Action != ActionBlocked {
+			return "invalid but acting: " + string(d.Action)
+		}
+		return "X"
+	case d.Then != "":
+		return string(d.Action) + "+" + string(d.Then)
+	}
+	return string(d.Action)
+}
+
+func TestPlanEveryCell(t *testing.T) {
+	seen := map[string]bool{}
+	for _, st := range Statuses {
+		for _, stoppedSeen := range []bool{false, true} {
+			key := string(st)
+			if st == StatusAbsent && stoppedSeen {
+				key = "ABSENT/seen-stopped"
+			}
+			want, ok := expected[key]
+			if !ok {
+				t.Fatalf("status %s has no expected row", key)
+			}
+			seen[key] = true
+			for i, d := range DesiredStates {
+				dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: stoppedSeen})
+				if g := got(dec); g != want[i] {
+					t.Errorf("Plan(desired %s, observed %s, stoppedSeen %v) = %s, want %s", d, st, stoppedSeen, g, want[i])
+				}
+				if (dec.Action == ActionBlocked || dec.Invalid) && dec.Reason == "" {
+					t.Errorf("Plan(%s, %s): %s without a reason", d, st, dec.Action)
+				}
+				if dec.Action == ActionDelete {
+					t.Errorf("Plan never deletes, got DELETE for %s/%s", d, st)
+				}
+			}
+		}
+	}
+	if len(seen) != len(expected) {
+		t.Errorf("table rows %d, exercised %d", len(expected), len(seen))
+	}
+}
+
+func TestPlanDefaultsAndLag(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Topic
+		want string
+		why  string
+	}{
+		{"empty desired is ACTIVE", Topic{Status: StatusPaused}, "RESUME", ""},
+		{"empty status is ABSENT", Topic{Desired: DesiredActive}, "CREATE", ""},
+		{"promote waits for lag", Topic{Desired: DesiredPromote, Status: StatusActive, MaxLag: 7}, "WAIT", "max lag 7"},
+		{"promote of a paused topic is left to the server", Topic{Desired: DesiredPromote, Status: StatusPaused, MaxLag: 7}, "PROMOTE", ""},
+		{"failover ignores lag", Topic{Desired: DesiredFailover, Status: StatusActive, MaxLag: 7}, "FAILOVER", ""},
+		{"degraded promote suggests failover", Topic{Desired: DesiredPromote, Status: StatusSourceUnavailable}, "BLOCKED", "use FAILOVER"},
+		{"contradiction names what is allowed", Topic{Desired: DesiredPause, Status: StatusStopped}, "X", "allowed: PROMOTE, FAILOVER"},
+		{"never created names what is allowed", Topic{Desired: DesiredPromote}, "X", "allowed: ACTIVE, PAUSE"},
+		{"absent after stop", Topic{Desired: DesiredActive, StoppedSeen: true}, "X", "cannot mirror again"},
+		{"unknown status waits", Topic{Desired: DesiredFailover, Status: Status("REVERSING")}, "WAIT", "unknown mirror status REVERSING"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Plan(tt.in)
+			if g := got(d); g != tt.want {
+				t.Fatalf("got %s, want %s (%+v)", g, tt.want, d)
+			}
+			if !strings.Contains(d.Reason, tt.why) {
+				t.Errorf("reason %q does not contain %q", d.Reason, tt.why)
+			}
+		})
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	for _, st := range Statuses {
+		if st == StatusUnknown {
+			continue
+		}
+		if got := ParseStatus(string(st)); got != st {
+			t.Errorf("ParseStatus(%s) = %s", st, got)
+		}
+	}
+	for in, want := range map[string]Status{"": StatusAbsent, "SOMETHING_NEW": StatusUnknown, "active": StatusUnknown, "UNKNOWN": StatusUnknown} {
+		if got := ParseStatus(in); got != want {
+			t.Errorf("ParseStatus(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestInDesiredState(t *testing.T) {
+	in := map[Desired][]Status{
+		DesiredActive:   {StatusActive},
+		"":              {StatusActive},
+		DesiredPause:    {StatusPaused},
+		DesiredPromote:  {StatusStopped, StatusAbsent},
+		DesiredFailover: {StatusStopped, StatusAbsent},
+		"BOGUS":         nil,
+	}
+	for d, ok := range in {
+		for _, st := range Statuses {
+			want := false
+			for _, s := range ok {
+				want = want || s == st
+			}
+			if got := InDesiredState(d, st); got != want {
+				t.Errorf("InDesiredState(%q, %s) = %v, want %v", d, st, got, want)
+			}
+		}
+	}
+}
+
+func TestAfterAndIssues(t *testing.T) {
+	tests := []struct {
+		d    Decision
+		want Status
+	}{
+		{Decision{Action: ActionCreate}, StatusActive},
+		{Decision{Action: ActionCreate, Then: ActionPause}, StatusPaused},
+		{Decision{Action: ActionResume}, StatusActive},
+		{Decision{Action: ActionPause}, StatusPaused},
+		{Decision{Action: ActionPromote}, StatusPendingStopped},
+		{Decision{Action: ActionFailover}, StatusPendingStopped},
+		{Decision{Action: ActionDelete}, StatusAbsent},
+		{Decision{Action: ActionWait}, StatusLinkPaused},
+		{Decision{Action: ActionNone}, StatusLinkPaused},
+		{Decision{Action: ActionBlocked}, StatusLinkPaused},
+	}
+	for _, tt := range tests {
+		if got := After(StatusLinkPaused, tt.d); got != tt.want {
+			t.Errorf("After(%+v) = %s, want %s", tt.d, got, tt.want)
+		}
+	}
+	issues := map[Action]bool{ActionCreate: true, ActionPause: true, ActionResume: true, ActionPromote: true, ActionFailover: true, ActionDelete: true}
+	for _, a := range Actions {
+		if a.Issues() != issues[a] {
+			t.Errorf("%s.Issues() = %v", a, a.Issues())
+		}
+	}
+}
+
+func TestHistoryFromStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		s    *kafkalinkv1alpha1.MirrorTopicStatus
+		want bool
+	}{
+		{"never observed", nil, false},
+		{"active", &kafkalinkv1alpha1.MirrorTopicStatus{Status: "ACTIVE", Created: true}, false},
+		{"stopped", &kafkalinkv1alpha1.MirrorTopicStatus{Status: "STOPPED", Created: true}, true},
+		{"pending stopped", &kafkalinkv1alpha1.MirrorTopicStatus{Status: "PENDING_STOPPED"}, true},
+		{"absent after our promote", &kafkalinkv1alpha1.MirrorTopicStatus{Status: "ABSENT", Created: true, LastAction: "PROMOTE", LastActionTime: &metav1.Time{}}, true},
+		{"absent after our failover", &kafkalinkv1alpha1.MirrorTopicStatus{Status: "ABSENT", Created: true, LastAction: "FAILOVER"}, true},
+		{"absent after a create that never showed up", &kafkalinkv1alpha1.MirrorTopicStatus{Status: "ABSENT", LastAction: "PROMOTE"}, false},
+		{"absent after pause", &kafkalinkv1alpha1.MirrorTopicStatus{Status: "ABSENT", Created: true, LastAction: "PAUSE"}, false},
+	}
+	for _, tt := range tests {
+		if got := HistoryFromStatus(tt.s); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

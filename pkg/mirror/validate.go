@@ -1,0 +1,320 @@
+package mirror
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+var (
+	specPath         = field.NewPath("spec")
+	mirrorTopicsPath = specPath.Child("mirrorTopics")
+)
+
+// topicPath is spec.mirrorTopics[name=X]: list-map entries are addressed by
+// key, so the path stays right when the list is reordered.
+func topicPath(name string) *field.Path {
+	return specPath.Child(fmt.Sprintf("mirrorTopics[name=%s]", name))
+}
+
+// ValidateCreate validates a new ClusterLink: the spec rules CRD schemas
+// cannot express, and that every mirror topic starts ACTIVE or PAUSE.
+func ValidateCreate(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
+	errs := validateSpec(&cl.Spec)
+	for i := range cl.Spec.MirrorTopics {
+		t := &cl.Spec.MirrorTopics[i]
+		if d := t.DesiredState(); oneWay(d) {
+			errs = append(errs, field.Invalid(topicPath(t.Name).Child("state"), string(d),
+				fmt.Sprintf("a new mirror topic must start ACTIVE or PAUSE: %s applies to a mirror that exists; create %q as ACTIVE first", d, t.Name)))
+		}
+	}
+	return errs, nil
+}
+
+// ValidateUpdate validates a change of a ClusterLink against the state
+// machine, using the old object's status as the observed state. Updates of
+// a terminating object and updates that leave the spec unchanged are never
+// denied, so finalizers and metadata can always be changed.
+func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
+	if old.DeletionTimestamp != nil || cl.DeletionTimestamp != nil || apiequality.Semantic.DeepEqual(old.Spec, cl.Spec) {
+		return nil, nil
+	}
+	errs := validateSpec(&cl.Spec)
+	errs = append(errs, validateLinkIdentity(old, cl)...)
+
+	observed := make(map[string]*kafkalinkv1alpha1.MirrorTopicStatus, len(old.Status.MirrorTopics))
+	for i := range old.Status.MirrorTopics {
+		observed[old.Status.MirrorTopics[i].Name] = &old.Status.MirrorTopics[i]
+	}
+	oldTopics := make(map[string]*kafkalinkv1alpha1.MirrorTopic, len(old.Spec.MirrorTopics))
+	for i := range old.Spec.MirrorTopics {
+		oldTopics[old.Spec.MirrorTopics[i].Name] = &old.Spec.MirrorTopics[i]
+	}
+	var warnings []string
+	inNew := make(map[string]bool, len(cl.Spec.MirrorTopics))
+	for i := range cl.Spec.MirrorTopics {
+		t := &cl.Spec.MirrorTopics[i]
+		inNew[t.Name] = true
+		errs = append(errs, validateTopicUpdate(oldTopics[t.Name], t, observed[t.Name])...)
+	}
+	var deleted, released []string
+	for i := range old.Spec.MirrorTopics {
+		name := old.Spec.MirrorTopics[i].Name
+		if inNew[name] {
+			continue
+		}
+		switch OnRemoval(observedStatus(observed[name])) {
+		case RemovalRelease:
+			released = append(released, name)
+		case RemovalDelete, RemovalWait:
+			deleted = append(deleted, name)
+		}
+	}
+	if len(deleted) > 0 {
+		sort.Strings(deleted)
+		warnings = append(warnings, fmt.Sprintf("mirror topics removed from spec.mirrorTopics will be DELETED on the destination (their data there is lost; the source is untouched): %s", strings.Join(deleted, ", ")))
+	}
+	if len(released) > 0 {
+		sort.Strings(released)
+		warnings = append(warnings, fmt.Sprintf("mirror topics removed from spec.mirrorTopics are stopped (normal topics now) and are kept on the destination, no longer managed: %s", strings.Join(released, ", ")))
+	}
+	if o, n := old.Spec.SourceKafkaCluster.BootstrapEndpoint, cl.Spec.SourceKafkaCluster.BootstrapEndpoint; o != "" && n != o {
+		warnings = append(warnings, fmt.Sprintf("spec.sourceKafkaCluster.bootstrapEndpoint changes from %q to %q: it must still reach the same source cluster; the link's bootstrap.servers will be updated", o, n))
+	}
+	return errs, warnings
+}
+
+func observedStatus(s *kafkalinkv1alpha1.MirrorTopicStatus) Status {
+	if s == nil {
+		return StatusAbsent
+	}
+	return ParseStatus(s.Status)
+}
+
+// validateTopicUpdate checks one topic of the new spec against its old spec
+// entry (nil when added) and its observed status (nil when never observed).
+func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1alpha1.MirrorTopicStatus) field.ErrorList {
+	var errs field.ErrorList
+	p := topicPath(t.Name)
+	st, stoppedSeen := observedStatus(s), HistoryFromStatus(s)
+	d := t.DesiredState()
+	if old == nil {
+		if oneWay(d) {
+			return append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf(
+				"mirror topic %q is new in spec.mirrorTopics and must start ACTIVE or PAUSE (observed status %s)", t.Name, st)))
+		}
+		if dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: stoppedSeen}); dec.Invalid {
+			errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf("mirror topic %q: %s", t.Name, dec.Reason)))
+		}
+		return errs
+	}
+	od := old.DesiredState()
+	if old.SourceName() != t.SourceName() {
+		errs = append(errs, field.Invalid(p.Child("sourceTopicName"), t.SourceName(), fmt.Sprintf(
+			"mirror topic %q mirrors source topic %q and that cannot change; remove the topic and add a new one instead", t.Name, old.SourceName())))
+	}
+	created := s != nil && s.Created
+	if created && !int32PtrEqual(old.ReplicationFactor, t.ReplicationFactor) {
+		errs = append(errs, field.Invalid(p.Child("replicationFactor"), int32PtrString(t.ReplicationFactor), fmt.Sprintf(
+			"mirror topic %q exists on the destination with replicationFactor %s; it is immutable after creation", t.Name, int32PtrString(old.ReplicationFactor))))
+	}
+	if old.Direction != t.Direction {
+		errs = append(errs, field.Invalid(p.Child("direction"), string(t.Direction), fmt.Sprintf(
+			"the direction of mirror topic %q cannot change (was %q); remove the topic and add a new one instead", t.Name, old.Direction)))
+	}
+	if d == od {
+		// An unchanged desired state is never re-judged: a topic changed
+		// outside kafkalink must not block unrelated edits of the object.
+		return errs
+	}
+	switch {
+	case oneWay(od) && !oneWay(d):
+		errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf(
+			"mirror topic %q: %s cannot be undone (observed status %s); allowed: %s", t.Name, od, st, joinDesired(transitionsFrom(od)))))
+	case od == DesiredFailover && d == DesiredPromote:
+		errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf(
+			"mirror topic %q: FAILOVER cannot be changed to PROMOTE (observed status %s); allowed: FAILOVER", t.Name, st)))
+	default:
+		if dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: stoppedSeen}); dec.Invalid {
+			errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf("mirror topic %q: %s", t.Name, dec.Reason)))
+		}
+	}
+	return errs
+}
+
+// Transition reports whether the desired state of an existing topic may
+// change from old to next, ignoring the observed status: PROMOTE and
+// FAILOVER are one-way, PROMOTE may escalate to FAILOVER.
+func Transition(old, next Desired) bool {
+	for _, d := range transitionsFrom(old) {
+		if d == next {
+			return true
+		}
+	}
+	return false
+}
+
+func transitionsFrom(d Desired) []Desired {
+	switch d {
+	case DesiredPromote:
+		return []Desired{DesiredPromote, DesiredFailover}
+	case DesiredFailover:
+		return []Desired{DesiredFailover}
+	}
+	return DesiredStates
+}
+
+// validateLinkIdentity repeats the immutability rules of the CRD (so the
+// webhook holds them on API servers without CEL) and adds the ones that
+// need status.
+func validateLinkIdentity(old, cl *kafkalinkv1alpha1.ClusterLink) field.ErrorList {
+	var errs field.ErrorList
+	if o, n := old.LinkName(), cl.LinkName(); o != n {
+		errs = append(errs, field.Invalid(specPath.Child("name"), n, fmt.Sprintf(
+			"the link name on the destination is %q and is immutable; create a new ClusterLink for a new link", o)))
+	}
+	if o, n := old.Spec.LinkMode(), cl.Spec.LinkMode(); o != n {
+		errs = append(errs, field.Invalid(specPath.Child("sourceInitiatedLink", "linkMode"), string(n), fmt.Sprintf(
+			"linkMode is %s and is immutable; create a new ClusterLink for a link of another mode", o)))
+	}
+	src := specPath.Child("sourceKafkaCluster", "clusterID")
+	wasID := old.Spec.SourceKafkaCluster.ClusterID
+	if wasID == "" {
+		wasID = old.Status.SourceKafkaClusterID
+	}
+	if n := cl.Spec.SourceKafkaCluster.ClusterID; wasID != "" && n != "" && n != wasID {
+		errs = append(errs, field.Invalid(src, n, fmt.Sprintf(
+			"the link mirrors from source cluster %q; a link cannot be moved to another source cluster: create a new ClusterLink", wasID)))
+	} else if n == "" && old.Spec.SourceKafkaCluster.ClusterID != "" {
+		errs = append(errs, field.Invalid(src, n, fmt.Sprintf("sourceKafkaCluster.clusterID %q cannot be removed once set", old.Spec.SourceKafkaCluster.ClusterID)))
+	}
+	dst := specPath.Child("destinationKafkaCluster", "clusterID")
+	wasDst := old.Spec.DestinationKafkaCluster.ClusterID
+	if wasDst == "" {
+		wasDst = old.Status.DestinationKafkaClusterID
+	}
+	if n := cl.Spec.DestinationKafkaCluster.ClusterID; wasDst != "" && n != "" && n != wasDst {
+		errs = append(errs, field.Invalid(dst, n, fmt.Sprintf(
+			"the link lives on destination cluster %q; moving it would orphan the link and its mirror topics there: create a new ClusterLink", wasDst)))
+	}
+	return errs
+}
+
+// validateSpec checks what the CRD schema cannot: names that collide after
+// prefixing and the endpoints each link mode needs.
+func validateSpec(spec *kafkalinkv1alpha1.ClusterLinkSpec) field.ErrorList {
+	var errs field.ErrorList
+	names := map[string]bool{}
+	sources := map[string]string{}
+	prefix := ""
+	if spec.MirrorTopicOptions != nil {
+		prefix = spec.MirrorTopicOptions.Prefix
+	}
+	if p, ok := spec.Configs["cluster.link.prefix"]; ok && prefix != "" && p != prefix {
+		errs = append(errs, field.Invalid(specPath.Child("configs").Key("cluster.link.prefix"), p, fmt.Sprintf(
+			"conflicts with spec.mirrorTopicOptions.prefix %q; set the prefix in one place", prefix)))
+	}
+	if p, ok := spec.Configs["cluster.link.prefix"]; ok && prefix == "" {
+		prefix = p
+	}
+	for i := range spec.MirrorTopics {
+		t := &spec.MirrorTopics[i]
+		p := topicPath(t.Name)
+		if names[t.Name] {
+			errs = append(errs, field.Duplicate(p.Child("name"), t.Name))
+			continue
+		}
+		names[t.Name] = true
+		if prefix != "" && !strings.HasPrefix(t.Name, prefix) {
+			errs = append(errs, field.Invalid(p.Child("name"), t.Name, fmt.Sprintf("mirror topic names must start with the link prefix %q", prefix)))
+		}
+		src := t.SourceName()
+		if other, ok := sources[src]; ok {
+			errs = append(errs, field.Invalid(p.Child("sourceTopicName"), src, fmt.Sprintf(
+				"source topic %q is already mirrored by %q on this link; a source topic can be mirrored once per link", src, other)))
+		} else {
+			sources[src] = t.Name
+		}
+		if t.Direction == kafkalinkv1alpha1.MirrorDirectionToSource && spec.LinkMode() != kafkalinkv1alpha1.LinkModeBidirectional {
+			errs = append(errs, field.Invalid(p.Child("direction"), string(t.Direction), "direction toSource needs sourceInitiatedLink.linkMode: Bidirectional"))
+		}
+	}
+	inbound := spec.SourceInitiatedLink != nil && spec.SourceInitiatedLink.ConnectionMode == kafkalinkv1alpha1.ConnectionModeInbound
+	switch spec.LinkMode() {
+	case kafkalinkv1alpha1.LinkModeSource:
+		if spec.SourceKafkaCluster.KafkaRestClassRef == nil {
+			errs = append(errs, field.Required(specPath.Child("sourceKafkaCluster", "kafkaRestClassRef"), "a linkMode: Source link is created through the source cluster's REST API"))
+		}
+		if spec.DestinationKafkaCluster.BootstrapEndpoint == "" {
+			errs = append(errs, field.Required(specPath.Child("destinationKafkaCluster", "bootstrapEndpoint"), "a linkMode: Source link connects out to the destination"))
+		}
+		if spec.DestinationKafkaCluster.ClusterID == "" {
+			errs = append(errs, field.Required(specPath.Child("destinationKafkaCluster", "clusterID"), "a linkMode: Source link names the destination cluster it pairs with"))
+		}
+	default:
+		if spec.DestinationKafkaCluster.KafkaRestClassRef == nil {
+			errs = append(errs, field.Required(specPath.Child("destinationKafkaCluster", "kafkaRestClassRef"), "the link is created through the destination cluster's REST API"))
+		}
+		if !inbound && spec.SourceKafkaCluster.BootstrapEndpoint == "" {
+			errs = append(errs, field.Required(specPath.Child("sourceKafkaCluster", "bootstrapEndpoint"),
+				"the destination connects to the source through it (only connectionMode: Inbound links go without)"))
+		}
+	}
+	return errs
+}
+
+// ValidateDelete decides whether a ClusterLink may be deleted and warns what
+// deleting it does on the destination.
+func ValidateDelete(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
+	if cl.DeletionTimestamp != nil {
+		return nil, nil
+	}
+	if cl.Spec.DeletionProtection {
+		return field.ErrorList{field.Forbidden(specPath.Child("deletionProtection"), fmt.Sprintf(
+			"ClusterLink %s/%s is protected from deletion; to delete it, first set spec.deletionProtection to false "+
+				"(kubectl patch clusterlink %s -n %s --type merge -p '{\"spec\":{\"deletionProtection\":false}}')",
+			cl.Namespace, cl.Name, cl.Name, cl.Namespace))}, nil
+	}
+	link := cl.LinkName()
+	if cl.EffectiveDeletionPolicy() == kafkalinkv1alpha1.DeletionPolicyRetain {
+		return nil, []string{fmt.Sprintf("deletionPolicy is Retain: link %q and its mirror topics are left unchanged on the destination", link)}
+	}
+	var mirroring []string
+	for _, s := range cl.Status.MirrorTopics {
+		if st := ParseStatus(s.Status); !st.Stopped() && st != StatusAbsent {
+			mirroring = append(mirroring, s.Name)
+		}
+	}
+	sort.Strings(mirroring)
+	n := len(mirroring) + int(cl.Status.UnmanagedMirrorTopics)
+	if n == 0 {
+		return nil, []string{fmt.Sprintf("deleting link %q on the destination; no mirror topic is mirroring, so none is failed over", link)}
+	}
+	msg := fmt.Sprintf("deletionPolicy is Failover: %d mirror topics of link %q will be FAILED OVER (cannot be undone) before the link is deleted", n, link)
+	if len(mirroring) > 0 {
+		msg += ": " + strings.Join(mirroring, ", ")
+	}
+	if u := cl.Status.UnmanagedMirrorTopics; u > 0 {
+		msg += fmt.Sprintf(" (and %d unmanaged)", u)
+	}
+	return nil, []string{msg + "; set spec.deletionPolicy: Retain first to keep them mirroring"}
+}
+
+func int32PtrEqual(a, b *int32) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func int32PtrString(p *int32) string {
+	if p == nil {
+		return "unset (the destination default)"
+	}
+	return fmt.Sprint(*p)
+}

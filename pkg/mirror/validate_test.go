@@ -1,0 +1,461 @@
+package mirror
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+func link(topics ...kafkalinkv1alpha1.MirrorTopic) *kafkalinkv1alpha1.ClusterLink {
+	return &kafkalinkv1alpha1.ClusterLink{
+		ObjectMeta: metav1.ObjectMeta{Name: "demo", Namespace: "operator"},
+		Spec: kafkalinkv1alpha1.ClusterLinkSpec{
+			DestinationKafkaCluster: kafkalinkv1alpha1.KafkaClusterSpec{KafkaRestClassRef: &kafkalinkv1alpha1.KafkaRestClassRef{Name: "krc"}},
+			SourceKafkaCluster:      kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "onprem:9092"},
+			MirrorTopics:            topics,
+		},
+	}
+}
+
+func withStatus(cl *kafkalinkv1alpha1.ClusterLink, s ...kafkalinkv1alpha1.MirrorTopicStatus) *kafkalinkv1alpha1.ClusterLink {
+	cl.Status.MirrorTopics = s
+	return cl
+}
+
+func errStrings(errs field.ErrorList) string {
+	s := make([]string, len(errs))
+	for i, e := range errs {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// observedRow is one way a topic can look in the old object's status.
+type observedRow struct {
+	label  string
+	status *kafkalinkv1alpha1.MirrorTopicStatus
+	// oracle inputs, from DESIGN.md section 3, independent of the code.
+	stoppedLike, neverCreated bool
+}
+
+func observedRows() []observedRow {
+	rows := []observedRow{
+		{label: "never observed", status: nil, neverCreated: true},
+		{label: "ABSENT, never created", status: &kafkalinkv1alpha1.MirrorTopicStatus{Status: "ABSENT"}, neverCreated: true},
+		{label: "ABSENT after promote", status: &kafkalinkv1alpha1.MirrorTopicStatus{Status: "ABSENT", Created: true, LastAction: "PROMOTE"}, stoppedLike: true},
+	}
+	for _, st := range Statuses {
+		if st == StatusAbsent {
+			continue
+		}
+		rows = append(rows, observedRow{label: string(st), status: &kafkalinkv1alpha1.MirrorTopicStatus{Status: string(st), Created: true},
+			stoppedLike: st == StatusStopped || st == StatusPendingStopped})
+	}
+	return rows
+}
+
+// TestValidateUpdateEveryTriple asserts the outcome of every (old desired x
+// new desired x observed) triple against an oracle written from the design.
+func TestValidateUpdateEveryTriple(t *testing.T) {
+	mirroring := func(d Desired) bool { return d == DesiredActive || d == DesiredPause }
+	n := 0
+	for _, row := range observedRows() {
+		for _, od := range DesiredStates {
+			for _, nd := range DesiredStates {
+				n++
+				var wantErr string
+				switch {
+				case od == nd:
+				case !mirroring(od) && mirroring(nd):
+					wantErr = "cannot be undone"
+				case od == DesiredFailover && nd == DesiredPromote:
+					wantErr = "FAILOVER cannot be changed to PROMOTE"
+				case row.stoppedLike && mirroring(nd):
+					wantErr = "allowed: PROMOTE, FAILOVER"
+				case row.neverCreated && !mirroring(nd):
+					wantErr = "allowed: ACTIVE, PAUSE"
+				}
+				old := link(topic("orders", od))
+				if row.status != nil {
+					s := *row.status
+					s.Name = "orders"
+					old.Status.MirrorTopics = []kafkalinkv1alpha1.MirrorTopicStatus{s}
+				}
+				next := old.DeepCopy()
+				next.Spec.MirrorTopics[0].State = nd
+				next.Spec.Configs = map[string]string{"touched": "so the spec differs"}
+				errs, _ := ValidateUpdate(old, next)
+				name := fmt.Sprintf("%s -> %s with observed %s", od, nd, row.label)
+				if wantErr == "" {
+					if len(errs) != 0 {
+						t.Errorf("%s: want allowed, got %s", name, errStrings(errs))
+					}
+					continue
+				}
+				if len(errs) != 1 {
+					t.Errorf("%s: want one error containing %q, got %d: %s", name, wantErr, len(errs), errStrings(errs))
+					continue
+				}
+				msg := errs[0].Error()
+				for _, want := range []string{"spec.mirrorTopics[name=orders].state", fmt.Sprintf("%q", nd), `"orders"`, wantErr} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("%s: error %q does not contain %q", name, msg, want)
+					}
+				}
+			}
+		}
+	}
+	if want := len(observedRows()) * 16; n != want {
+		t.Fatalf("exercised %d triples, want %d", n, want)
+	}
+}
+
+// TestValidateUpdateAddedTopic: a topic new to the list starts ACTIVE or
+// PAUSE, and must not contradict what a leftover status says.
+func TestValidateUpdateAddedTopic(t *testing.T) {
+	for _, row := range observedRows() {
+		for _, d := range DesiredStates {
+			var wantErr string
+			switch {
+			case d == DesiredPromote || d == DesiredFailover:
+				wantErr = "must start ACTIVE or PAUSE"
+			case row.stoppedLike:
+				wantErr = "allowed: PROMOTE, FAILOVER"
+			}
+			old := link()
+			if row.status != nil {
+				s := *row.status
+				s.Name = "orders"
+				old.Status.MirrorTopics = []kafkalinkv1alpha1.MirrorTopicStatus{s}
+			}
+			next := old.DeepCopy()
+			next.Spec.MirrorTopics = []kafkalinkv1alpha1.MirrorTopic{topic("orders", d)}
+			errs, _ := ValidateUpdate(old, next)
+			got := errStrings(errs)
+			if (wantErr == "") != (got == "") || !strings.Contains(got, wantErr) {
+				t.Errorf("add %s with observed %s: got %q, want error %q", d, row.label, got, wantErr)
+			}
+		}
+	}
+}
+
+func TestValidateUpdateRules(t *testing.T) {
+	stopped := kafkalinkv1alpha1.MirrorTopicStatus{Name: "orders", Status: "STOPPED", Created: true}
+	tests := []struct {
+		name     string
+		old, new *kafkalinkv1alpha1.ClusterLink
+		mutate   func(*kafkalinkv1alpha1.ClusterLink)
+		errs     []string
+		warnings []string
+	}{
+		{
+			name:   "metadata-only update of a contradicting object is allowed",
+			old:    withStatus(link(topic("orders", DesiredActive)), stopped),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Finalizers = nil; c.Labels = map[string]string{"a": "b"} },
+		},
+		{
+			name: "terminating object: any update allowed (switch to Retain)",
+			old: func() *kafkalinkv1alpha1.ClusterLink {
+				c := withStatus(link(topic("orders", DesiredPromote)), stopped)
+				c.DeletionTimestamp = &metav1.Time{}
+				return c
+			}(),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.DeletionPolicy = kafkalinkv1alpha1.DeletionPolicyRetain
+				c.Spec.MirrorTopics[0].State = DesiredActive
+			},
+		},
+		{
+			name:   "unchanged desired state is not re-judged against a status changed outside kafkalink",
+			old:    withStatus(link(topic("orders", DesiredActive)), stopped),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.Configs = map[string]string{"x": "y"} },
+		},
+		{
+			name:     "removing mirroring topics warns they will be deleted; stopped ones are kept",
+			old:      withStatus(link(topic("a", ""), topic("b", DesiredPause), topic("orders", DesiredPromote), topic("new", "")), managed("a", "ACTIVE"), managed("b", "PAUSED"), stopped),
+			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics = nil },
+			warnings: []string{"will be DELETED on the destination (their data there is lost; the source is untouched): a, b", "are kept on the destination, no longer managed: orders"},
+		},
+		{
+			name:   "sourceTopicName is immutable",
+			old:    link(topic("orders", "")),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics[0].SourceTopicName = "other" },
+			errs:   []string{`spec.mirrorTopics[name=orders].sourceTopicName: Invalid value: "other": mirror topic "orders" mirrors source topic "orders"`},
+		},
+		{
+			name:   "replicationFactor is immutable after creation",
+			old:    withStatus(link(topic("orders", "")), managed("orders", "ACTIVE")),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics[0].ReplicationFactor = ptr.To[int32](3) },
+			errs:   []string{"spec.mirrorTopics[name=orders].replicationFactor", "with replicationFactor unset (the destination default); it is immutable"},
+		},
+		{
+			name:   "replicationFactor may change before creation",
+			old:    link(topic("orders", "")),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics[0].ReplicationFactor = ptr.To[int32](3) },
+		},
+		{
+			name: "direction is immutable",
+			old:  link(topic("orders", "")),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.MirrorTopics[0].Direction = kafkalinkv1alpha1.MirrorDirectionToSource
+			},
+			errs: []string{"direction of mirror topic \"orders\" cannot change", "direction toSource needs sourceInitiatedLink.linkMode: Bidirectional"},
+		},
+		{
+			name:   "link name is immutable",
+			old:    link(),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.Name = "other" },
+			errs:   []string{`spec.name: Invalid value: "other": the link name on the destination is "demo"`},
+		},
+		{
+			name: "linkMode is immutable",
+			old:  link(),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}
+			},
+			errs: []string{"spec.sourceInitiatedLink.linkMode", "linkMode is Destination and is immutable"},
+		},
+		{
+			name: "source cluster id cannot change from the observed one",
+			old: func() *kafkalinkv1alpha1.ClusterLink {
+				c := link()
+				c.Status.SourceKafkaClusterID = "onprem"
+				return c
+			}(),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.SourceKafkaCluster.ClusterID = "elsewhere" },
+			errs:   []string{`spec.sourceKafkaCluster.clusterID: Invalid value: "elsewhere": the link mirrors from source cluster "onprem"`},
+		},
+		{
+			name: "source cluster id cannot be removed",
+			old: func() *kafkalinkv1alpha1.ClusterLink {
+				c := link()
+				c.Spec.SourceKafkaCluster.ClusterID = "onprem"
+				return c
+			}(),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.SourceKafkaCluster.ClusterID = "" },
+			errs:   []string{"cannot be removed once set"},
+		},
+		{
+			name: "destination cluster id cannot change",
+			old: func() *kafkalinkv1alpha1.ClusterLink {
+				c := link()
+				c.Status.DestinationKafkaClusterID = "lkc-1"
+				return c
+			}(),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.DestinationKafkaCluster.ClusterID = "lkc-2" },
+			errs:   []string{`spec.destinationKafkaCluster.clusterID: Invalid value: "lkc-2": the link lives on destination cluster "lkc-1"`},
+		},
+		{
+			name:     "bootstrap change warns",
+			old:      link(),
+			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.SourceKafkaCluster.BootstrapEndpoint = "onprem2:9092" },
+			warnings: []string{`bootstrapEndpoint changes from "onprem:9092" to "onprem2:9092"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := tt.old.DeepCopy()
+			tt.mutate(next)
+			errs, warnings := ValidateUpdate(tt.old, next)
+			checkAll(t, "errors", errStrings(errs), len(errs), tt.errs)
+			checkAll(t, "warnings", strings.Join(warnings, "\n"), len(warnings), tt.warnings)
+		})
+	}
+}
+
+func checkAll(t *testing.T, what, got string, n int, want []string) {
+	t.Helper()
+	if len(want) == 0 && n != 0 {
+		t.Errorf("unexpected %s: %s", what, got)
+	}
+	if len(want) > 0 && n == 0 {
+		t.Errorf("no %s, want %q", what, want)
+	}
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s %q do not contain %q", what, got, w)
+		}
+	}
+}
+
+func TestValidateCreate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*kafkalinkv1alpha1.ClusterLink)
+		errs   []string
+	}{
+		{name: "valid", mutate: func(c *kafkalinkv1alpha1.ClusterLink) {}},
+		{
+			name: "new topics start ACTIVE or PAUSE",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.MirrorTopics = append(c.Spec.MirrorTopics, topic("x", DesiredPromote))
+			},
+			errs: []string{`spec.mirrorTopics[name=x].state: Invalid value: "PROMOTE": a new mirror topic must start ACTIVE or PAUSE`},
+		},
+		{
+			name: "duplicate names",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.MirrorTopics = append(c.Spec.MirrorTopics, topic("orders", ""))
+			},
+			errs: []string{`spec.mirrorTopics[name=orders].name: Duplicate value: "orders"`},
+		},
+		{
+			name: "one source topic mirrored twice",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.MirrorTopics = append(c.Spec.MirrorTopics, kafkalinkv1alpha1.MirrorTopic{Name: "orders2", SourceTopicName: "orders"})
+			},
+			errs: []string{`source topic "orders" is already mirrored by "orders" on this link`},
+		},
+		{
+			name: "prefix conflicts between configs and mirrorTopicOptions",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.Configs = map[string]string{"cluster.link.prefix": "a."}
+				c.Spec.MirrorTopicOptions = &kafkalinkv1alpha1.MirrorTopicOptions{Prefix: "b."}
+				c.Spec.MirrorTopics = []kafkalinkv1alpha1.MirrorTopic{{Name: "b.orders", SourceTopicName: "orders"}}
+			},
+			errs: []string{`spec.configs[cluster.link.prefix]: Invalid value: "a.": conflicts with spec.mirrorTopicOptions.prefix "b."`},
+		},
+		{
+			name: "names must carry the link prefix from configs",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.Configs = map[string]string{"cluster.link.prefix": "dc1."}
+			},
+			errs: []string{`spec.mirrorTopics[name=orders].name: Invalid value: "orders": mirror topic names must start with the link prefix "dc1."`},
+		},
+		{
+			name: "destination link needs a REST class and a source bootstrap",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.DestinationKafkaCluster, c.Spec.SourceKafkaCluster = kafkalinkv1alpha1.KafkaClusterSpec{}, kafkalinkv1alpha1.KafkaClusterSpec{}
+			},
+			errs: []string{"spec.destinationKafkaCluster.kafkaRestClassRef: Required value", "spec.sourceKafkaCluster.bootstrapEndpoint: Required value"},
+		},
+		{
+			name: "inbound destination link needs no source bootstrap",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeDestination, ConnectionMode: kafkalinkv1alpha1.ConnectionModeInbound}
+				c.Spec.SourceKafkaCluster = kafkalinkv1alpha1.KafkaClusterSpec{ClusterID: "onprem"}
+			},
+		},
+		{
+			name: "source link needs the source REST class and the destination's bootstrap and id",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeSource}
+				c.Spec.MirrorTopics = nil
+			},
+			errs: []string{"spec.sourceKafkaCluster.kafkaRestClassRef: Required value", "spec.destinationKafkaCluster.bootstrapEndpoint: Required value", "spec.destinationKafkaCluster.clusterID: Required value"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := link(topic("orders", ""))
+			tt.mutate(c)
+			errs, warnings := ValidateCreate(c)
+			checkAll(t, "errors", errStrings(errs), len(errs), tt.errs)
+			if len(warnings) != 0 {
+				t.Errorf("warnings on create: %v", warnings)
+			}
+		})
+	}
+}
+
+func TestValidateDelete(t *testing.T) {
+	tests := []struct {
+		name     string
+		mutate   func(*kafkalinkv1alpha1.ClusterLink)
+		err      string
+		warnings string
+	}{
+		{
+			name:   "protected",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.DeletionProtection = true },
+			err:    `spec.deletionProtection: Forbidden: ClusterLink operator/demo is protected from deletion; to delete it, first set spec.deletionProtection to false (kubectl patch clusterlink demo -n operator --type merge -p '{"spec":{"deletionProtection":false}}')`,
+		},
+		{
+			name: "already terminating: nothing to say",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.DeletionProtection = true
+				c.DeletionTimestamp = &metav1.Time{}
+			},
+		},
+		{
+			name:     "retain",
+			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.DeletionPolicy = kafkalinkv1alpha1.DeletionPolicyRetain },
+			warnings: `deletionPolicy is Retain: link "demo" and its mirror topics are left unchanged on the destination`,
+		},
+		{
+			name: "failover counts mirroring topics, managed and not",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Status.MirrorTopics = []kafkalinkv1alpha1.MirrorTopicStatus{managed("b", "PAUSED"), managed("a", "ACTIVE"), managed("s", "STOPPED"), managed("x", "ABSENT")}
+				c.Status.UnmanagedMirrorTopics = 2
+			},
+			warnings: `deletionPolicy is Failover: 4 mirror topics of link "demo" will be FAILED OVER (cannot be undone) before the link is deleted: a, b (and 2 unmanaged); set spec.deletionPolicy: Retain first to keep them mirroring`,
+		},
+		{
+			name: "failover of unmanaged only",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Status.UnmanagedMirrorTopics = 1
+			},
+			warnings: `1 mirror topics of link "demo" will be FAILED OVER (cannot be undone) before the link is deleted (and 1 unmanaged)`,
+		},
+		{
+			name:     "nothing mirroring",
+			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) {},
+			warnings: `deleting link "demo" on the destination; no mirror topic is mirroring, so none is failed over`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := link(topic("orders", ""))
+			tt.mutate(c)
+			errs, warnings := ValidateDelete(c)
+			if got := errStrings(errs); got != tt.err {
+				t.Errorf("errors\n got %q\nwant %q", got, tt.err)
+			}
+			if got := strings.Join(warnings, "\n"); !strings.Contains(got, tt.warnings) || (tt.warnings == "") != (got == "") {
+				t.Errorf("warnings\n got %q\nwant %q", got, tt.warnings)
+			}
+		})
+	}
+}
+
+func TestTransition(t *testing.T) {
+	want := map[[2]Desired]bool{}
+	for _, o := range DesiredStates {
+		for _, n := range DesiredStates {
+			want[[2]Desired{o, n}] = true
+		}
+	}
+	for _, o := range []Desired{DesiredPromote, DesiredFailover} {
+		want[[2]Desired{o, DesiredActive}], want[[2]Desired{o, DesiredPause}] = false, false
+	}
+	want[[2]Desired{DesiredFailover, DesiredPromote}] = false
+	for k, w := range want {
+		if got := Transition(k[0], k[1]); got != w {
+			t.Errorf("Transition(%s, %s) = %v, want %v", k[0], k[1], got, w)
+		}
+	}
+}
+
+// TestStateMachineDocIsCurrent fails when docs/state-machine.md no longer
+// matches the code; `go generate ./pkg/mirror` (or make generate) rewrites it.
+func TestStateMachineDocIsCurrent(t *testing.T) {
+	b, err := os.ReadFile("../../docs/state-machine.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != Markdown() {
+		t.Fatal("docs/state-machine.md is stale: run `go generate ./pkg/mirror` (make generate) and commit it")
+	}
+	for _, want := range []string{"| STOPPED | **invalid** | **invalid** | NONE | NONE |", "| PROMOTE | **rejected** (one-way) | **rejected** (one-way) | allowed | allowed |"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("doc lacks %q", want)
+		}
+	}
+}
