@@ -77,14 +77,14 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 	}
 	if len(deleted) > 0 {
 		sort.Strings(deleted)
-		warnings = append(warnings, fmt.Sprintf("mirror topics removed from spec.mirrorTopics will be DELETED on the destination (their data there is lost; the source is untouched): %s", strings.Join(deleted, ", ")))
+		warnings = append(warnings, fmt.Sprintf("removed mirror topics will be DELETED on the destination (the source is untouched): %s", names(deleted)))
 	}
 	if len(released) > 0 {
 		sort.Strings(released)
-		warnings = append(warnings, fmt.Sprintf("mirror topics removed from spec.mirrorTopics are stopped (normal topics now) and are kept on the destination, no longer managed: %s", strings.Join(released, ", ")))
+		warnings = append(warnings, fmt.Sprintf("removed mirror topics are stopped and kept on the destination, no longer managed: %s", names(released)))
 	}
 	if o, n := old.Spec.SourceKafkaCluster.BootstrapEndpoint, cl.Spec.SourceKafkaCluster.BootstrapEndpoint; o != "" && n != o {
-		warnings = append(warnings, fmt.Sprintf("spec.sourceKafkaCluster.bootstrapEndpoint changes from %q to %q: it must still reach the same source cluster; the link's bootstrap.servers will be updated", o, n))
+		warnings = append(warnings, fmt.Sprintf("spec.sourceKafkaCluster.bootstrapEndpoint changes to %q: it must reach the same source cluster", n))
 	}
 	return errs, warnings
 }
@@ -282,7 +282,7 @@ func ValidateDelete(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []strin
 	}
 	link := cl.LinkName()
 	if cl.EffectiveDeletionPolicy() == kafkalinkv1alpha1.DeletionPolicyRetain {
-		return nil, []string{fmt.Sprintf("deletionPolicy is Retain: link %q and its mirror topics are left unchanged on the destination", link)}
+		return nil, []string{fmt.Sprintf("deletionPolicy is Retain: link %q and its mirror topics stay unchanged on the destination", link)}
 	}
 	var mirroring []string
 	for _, s := range cl.Status.MirrorTopics {
@@ -293,16 +293,32 @@ func ValidateDelete(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []strin
 	sort.Strings(mirroring)
 	n := len(mirroring) + int(cl.Status.UnmanagedMirrorTopics)
 	if n == 0 {
-		return nil, []string{fmt.Sprintf("deleting link %q on the destination; no mirror topic is mirroring, so none is failed over", link)}
+		return nil, []string{fmt.Sprintf("deletes link %q on the destination; no mirror topic is mirroring, none is failed over", link)}
 	}
-	msg := fmt.Sprintf("deletionPolicy is Failover: %d mirror topics of link %q will be FAILED OVER (cannot be undone) before the link is deleted", n, link)
+	msg := fmt.Sprintf("will fail over %d mirror topics of link %q (cannot be undone)", n, link)
 	if len(mirroring) > 0 {
-		msg += ": " + strings.Join(mirroring, ", ")
+		msg += ": " + names(mirroring)
 	}
 	if u := cl.Status.UnmanagedMirrorTopics; u > 0 {
-		msg += fmt.Sprintf(" (and %d unmanaged)", u)
+		msg += fmt.Sprintf(" (%d unmanaged)", u)
 	}
-	return nil, []string{msg + "; set spec.deletionPolicy: Retain first to keep them mirroring"}
+	return nil, []string{msg + "; deletionPolicy: Retain keeps them"}
+}
+
+// names lists topic names for a warning within about 80 characters: the
+// API server truncates long warnings, so the rest become "and N more".
+func names(n []string) string {
+	var b strings.Builder
+	for i, name := range n {
+		if i > 0 && b.Len()+len(name) > 80 {
+			return fmt.Sprintf("%s and %d more", b.String(), len(n)-i)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(name)
+	}
+	return b.String()
 }
 
 func int32PtrEqual(a, b *int32) bool {

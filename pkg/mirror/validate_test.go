@@ -181,7 +181,7 @@ func TestValidateUpdateRules(t *testing.T) {
 			name:     "removing mirroring topics warns they will be deleted; stopped ones are kept",
 			old:      withStatus(link(topic("a", ""), topic("b", DesiredPause), topic("orders", DesiredPromote), topic("new", "")), managed("a", "ACTIVE"), managed("b", "PAUSED"), stopped),
 			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics = nil },
-			warnings: []string{"will be DELETED on the destination (their data there is lost; the source is untouched): a, b", "are kept on the destination, no longer managed: orders"},
+			warnings: []string{"removed mirror topics will be DELETED on the destination (the source is untouched): a, b", "stopped and kept on the destination, no longer managed: orders"},
 		},
 		{
 			name:   "sourceTopicName is immutable",
@@ -256,7 +256,7 @@ func TestValidateUpdateRules(t *testing.T) {
 			name:     "bootstrap change warns",
 			old:      link(),
 			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.SourceKafkaCluster.BootstrapEndpoint = "onprem2:9092" },
-			warnings: []string{`bootstrapEndpoint changes from "onprem:9092" to "onprem2:9092"`},
+			warnings: []string{`bootstrapEndpoint changes to "onprem2:9092"`},
 		},
 	}
 	for _, tt := range tests {
@@ -387,7 +387,7 @@ func TestValidateDelete(t *testing.T) {
 		{
 			name:     "retain",
 			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.DeletionPolicy = kafkalinkv1alpha1.DeletionPolicyRetain },
-			warnings: `deletionPolicy is Retain: link "demo" and its mirror topics are left unchanged on the destination`,
+			warnings: `deletionPolicy is Retain: link "demo" and its mirror topics stay unchanged on the destination`,
 		},
 		{
 			name: "failover counts mirroring topics, managed and not",
@@ -395,19 +395,19 @@ func TestValidateDelete(t *testing.T) {
 				c.Status.MirrorTopics = []kafkalinkv1alpha1.MirrorTopicStatus{managed("b", "PAUSED"), managed("a", "ACTIVE"), managed("s", "STOPPED"), managed("x", "ABSENT")}
 				c.Status.UnmanagedMirrorTopics = 2
 			},
-			warnings: `deletionPolicy is Failover: 4 mirror topics of link "demo" will be FAILED OVER (cannot be undone) before the link is deleted: a, b (and 2 unmanaged); set spec.deletionPolicy: Retain first to keep them mirroring`,
+			warnings: `will fail over 4 mirror topics of link "demo" (cannot be undone): a, b (2 unmanaged); deletionPolicy: Retain keeps them`,
 		},
 		{
 			name: "failover of unmanaged only",
 			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
 				c.Status.UnmanagedMirrorTopics = 1
 			},
-			warnings: `1 mirror topics of link "demo" will be FAILED OVER (cannot be undone) before the link is deleted (and 1 unmanaged)`,
+			warnings: `will fail over 1 mirror topics of link "demo" (cannot be undone) (1 unmanaged)`,
 		},
 		{
 			name:     "nothing mirroring",
 			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) {},
-			warnings: `deleting link "demo" on the destination; no mirror topic is mirroring, so none is failed over`,
+			warnings: `deletes link "demo" on the destination; no mirror topic is mirroring, none is failed over`,
 		},
 	}
 	for _, tt := range tests {
@@ -422,6 +422,30 @@ func TestValidateDelete(t *testing.T) {
 				t.Errorf("warnings\n got %q\nwant %q", got, tt.warnings)
 			}
 		})
+	}
+}
+
+func TestWarningsStayShort(t *testing.T) {
+	var topics []kafkalinkv1alpha1.MirrorTopic
+	var status []kafkalinkv1alpha1.MirrorTopicStatus
+	for i := 0; i < 50; i++ {
+		n := fmt.Sprintf("a-rather-long-topic-name-%03d", i)
+		topics = append(topics, topic(n, ""))
+		status = append(status, managed(n, "ACTIVE"))
+	}
+	old := withStatus(link(topics...), status...)
+	old.Status.UnmanagedMirrorTopics = 12345
+	next := old.DeepCopy()
+	next.Spec.MirrorTopics = nil
+	_, w1 := ValidateUpdate(old, next)
+	_, w2 := ValidateDelete(old)
+	for _, w := range append(w1, w2...) {
+		if len(w) > 200 {
+			t.Errorf("warning of %d characters: %s", len(w), w)
+		}
+		if !strings.Contains(w, " more") {
+			t.Errorf("warning does not summarise: %s", w)
+		}
 	}
 }
 

@@ -1,0 +1,70 @@
+// Command kafkalink-webhook serves kafkalink's validating admission webhook.
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
+	"github.com/kafkalink/kafkalink/pkg/webhook"
+)
+
+func main() {
+	klog.InitFlags(nil)
+	var opts webhook.Options
+	var kubeconfig string
+	var checkReferences bool
+	var certs webhook.CertificateManager
+	var manageCerts bool
+	flag.StringVar(&opts.Addr, "listen-address", ":9443", "HTTPS address for admission reviews.")
+	flag.StringVar(&opts.CertDir, "cert-dir", "/etc/kafkalink/webhook-certs", "Directory with tls.crt and tls.key; reloaded when they change.")
+	flag.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "HTTP address for /metrics, /healthz and /readyz (0 disables).")
+	flag.StringVar(&kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration when empty.")
+	flag.BoolVar(&checkReferences, "check-references", true, "Check referenced KafkaRestClasses and Secrets (needs get on kafkarestclasses and secrets metadata).")
+	flag.BoolVar(&manageCerts, "manage-certificates", false, "Keep a self-managed CA and serving certificate in --certificate-secret, write them to --cert-dir and keep the caBundle of --webhook-configuration current.")
+	flag.StringVar(&certs.SecretName, "certificate-secret", "kafkalink-webhook-certs", "Secret holding the self-managed CA and serving certificate.")
+	flag.StringVar(&certs.WebhookConfiguration, "webhook-configuration", "kafkalink-validating-webhook", "ValidatingWebhookConfiguration whose caBundle is kept current.")
+	flag.StringVar(&certs.ServiceName, "service-name", "kafkalink-webhook", "Service in front of the webhook; the serving certificate names it.")
+	flag.StringVar(&certs.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the webhook's Service and certificate Secret.")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx = klog.NewContext(ctx, klog.Background())
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil && (checkReferences || manageCerts) {
+		klog.ErrorS(err, "Building the Kubernetes client configuration failed")
+		os.Exit(1)
+	}
+	if manageCerts {
+		certs.Client = kubernetes.NewForConfigOrDie(cfg)
+		certs.CertDir = opts.CertDir
+		// The server needs a certificate before it can start.
+		if err := certs.Sync(ctx); err != nil {
+			klog.ErrorS(err, "Setting up the webhook certificate failed")
+			os.Exit(1)
+		}
+		go certs.Run(ctx, time.Hour)
+	}
+	if checkReferences {
+		cfg.UserAgent = "kafkalink-webhook"
+		opts.Lookup = &webhook.ClientLookup{
+			Kafkalink: versioned.NewForConfigOrDie(cfg),
+			Metadata:  metadata.NewForConfigOrDie(cfg),
+		}
+	}
+	if err := webhook.Run(ctx, opts); err != nil {
+		klog.ErrorS(err, "Webhook failed")
+		os.Exit(1)
+	}
+}

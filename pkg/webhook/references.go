@@ -1,0 +1,218 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/client-go/metadata"
+	"k8s.io/klog/v2"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/credentials"
+	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
+)
+
+// Lookup reads the objects a ClusterLink or KafkaRestClass refers to. Errors
+// other than NotFound make the checks warn instead of deny: an apiserver
+// hiccup must not block an apply.
+type Lookup interface {
+	// KafkaRestClass returns the class, or an error IsNotFound recognises.
+	KafkaRestClass(ctx context.Context, namespace, name string) (*kafkalinkv1alpha1.KafkaRestClass, error)
+	// SecretExists reports whether the Secret exists. Implementations must
+	// not read Secret data.
+	SecretExists(ctx context.Context, namespace, name string) (bool, error)
+}
+
+// ClientLookup implements Lookup with API calls: the kafkalink clientset
+// for classes and the metadata client for Secrets, so Secret values never
+// reach the webhook.
+type ClientLookup struct {
+	Kafkalink versioned.Interface
+	Metadata  metadata.Interface
+}
+
+var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+
+// KafkaRestClass implements Lookup.
+func (l *ClientLookup) KafkaRestClass(ctx context.Context, namespace, name string) (*kafkalinkv1alpha1.KafkaRestClass, error) {
+	return l.Kafkalink.KafkalinkV1alpha1().KafkaRestClasses(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+// SecretExists implements Lookup.
+func (l *ClientLookup) SecretExists(ctx context.Context, namespace, name string) (bool, error) {
+	_, err := l.Metadata.Resource(secretsGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// validateSecretNames denies Secret references that are not plain names:
+// Secrets are always read from the referencing object's own namespace, so
+// "other-namespace/name" is a mistake (or an attempt to read another team's
+// credentials) and must fail loudly.
+func validateSecretNames(refs []credentials.SecretRef) field.ErrorList {
+	var errs field.ErrorList
+	for _, r := range refs {
+		if strings.Contains(r.Name, "/") {
+			errs = append(errs, field.Invalid(r.Path, r.Name,
+				"Secrets are read from the referencing object's own namespace; give a Secret name without a namespace"))
+			continue
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(r.Name) {
+			errs = append(errs, field.Invalid(r.Path, r.Name, msg))
+		}
+	}
+	return errs
+}
+
+// missingSecretWarnings warns about Secrets that do not exist yet. They are
+// warnings, not errors: GitOps tools apply Secrets and ClusterLinks in any
+// order, and the controller waits for the Secret.
+func (h *Handler) missingSecretWarnings(ctx context.Context, namespace string, refs []credentials.SecretRef) []string {
+	if h.lookup == nil {
+		return nil
+	}
+	var warnings []string
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if seen[r.Name] || strings.Contains(r.Name, "/") {
+			continue
+		}
+		seen[r.Name] = true
+		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+		ok, err := h.lookup.SecretExists(ctx, namespace, r.Name)
+		cancel()
+		switch {
+		case err != nil:
+			klog.FromContext(ctx).V(2).Info("Secret lookup failed", "secret", klog.KRef(namespace, r.Name), "err", err)
+		case !ok:
+			warnings = append(warnings, fmt.Sprintf("%s: Secret %s/%s does not exist yet", r.Path, namespace, r.Name))
+		}
+	}
+	return warnings
+}
+
+// checkClusterLinkReferences applies the reference policy: Secrets by name
+// in the ClusterLink's own namespace, and KafkaRestClasses in other
+// namespaces only when their spec.allowedNamespaces admits this one.
+func (h *Handler) checkClusterLinkReferences(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
+	spec := field.NewPath("spec")
+	refs := credentials.ClusterLinkSecretRefs(cl)
+	errs := validateSecretNames(refs)
+	warnings := h.missingSecretWarnings(ctx, cl.Namespace, refs)
+
+	for _, side := range []struct {
+		path *field.Path
+		ref  *kafkalinkv1alpha1.KafkaRestClassRef
+	}{
+		{spec.Child("destinationKafkaCluster", "kafkaRestClassRef"), cl.Spec.DestinationKafkaCluster.KafkaRestClassRef},
+		{spec.Child("sourceKafkaCluster", "kafkaRestClassRef"), cl.Spec.SourceKafkaCluster.KafkaRestClassRef},
+	} {
+		if side.ref == nil || h.lookup == nil {
+			continue
+		}
+		ns := side.ref.Namespace
+		if ns == "" {
+			ns = cl.Namespace
+		}
+		lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+		krc, err := h.lookup.KafkaRestClass(lctx, ns, side.ref.Name)
+		cancel()
+		switch {
+		case apierrors.IsNotFound(err):
+			warnings = append(warnings, fmt.Sprintf("%s: KafkaRestClass %s/%s does not exist yet", side.path, ns, side.ref.Name))
+		case err != nil:
+			klog.FromContext(ctx).V(2).Info("KafkaRestClass lookup failed", "kafkaRestClass", klog.KRef(ns, side.ref.Name), "err", err)
+		case !krc.AllowsNamespace(cl.Namespace):
+			errs = append(errs, field.Forbidden(side.path.Child("namespace"), fmt.Sprintf(
+				"KafkaRestClass %s/%s does not allow ClusterLinks from namespace %q: add %q to its spec.allowedNamespaces, or use a KafkaRestClass in namespace %q",
+				ns, side.ref.Name, cl.Namespace, cl.Namespace, cl.Namespace)))
+		}
+	}
+	return errs, warnings
+}
+
+func (h *Handler) checkKafkaRestClassSecrets(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestClass) []string {
+	return h.missingSecretWarnings(ctx, k.Namespace, credentials.KafkaRestClassSecretRefs(k))
+}
+
+// ValidateKafkaRestClass checks what the CRD schema cannot: the endpoint's
+// shape, authentication type against the fields it needs, Secret names, and
+// allowedNamespaces entries. Fields kept only for CFK compatibility produce
+// warnings.
+func ValidateKafkaRestClass(k *kafkalinkv1alpha1.KafkaRestClass) (field.ErrorList, []string) {
+	var errs field.ErrorList
+	var warnings []string
+	rest := field.NewPath("spec", "kafkaRest")
+
+	ep := rest.Child("endpoint")
+	u, err := url.Parse(k.Spec.KafkaRest.Endpoint)
+	switch {
+	case err != nil:
+		errs = append(errs, field.Invalid(ep, k.Spec.KafkaRest.Endpoint, "not a URL: "+err.Error()))
+	case u.Scheme != "http" && u.Scheme != "https":
+		errs = append(errs, field.Invalid(ep, k.Spec.KafkaRest.Endpoint, "scheme must be http or https"))
+	case u.Host == "" || u.Hostname() == "":
+		errs = append(errs, field.Invalid(ep, k.Spec.KafkaRest.Endpoint, "must name a host, e.g. https://pkc-xxxxx.confluent.cloud:443"))
+	case u.User != nil:
+		// Never echo the value: it holds credentials.
+		errs = append(errs, field.Forbidden(ep, "must not contain credentials; put them in a Secret referenced by spec.kafkaRest.authentication"))
+	case u.RawQuery != "" || u.Fragment != "":
+		errs = append(errs, field.Invalid(ep, k.Spec.KafkaRest.Endpoint, "must not have a query or fragment"))
+	}
+	if u != nil && u.Scheme == "http" && k.Spec.KafkaRest.Authentication != nil && k.Spec.KafkaRest.Authentication.Type != kafkalinkv1alpha1.RestAuthenticationMTLS {
+		warnings = append(warnings, "spec.kafkaRest.endpoint is plain http: credentials cross the network unencrypted")
+	}
+
+	if a := k.Spec.KafkaRest.Authentication; a != nil {
+		ap := rest.Child("authentication")
+		switch a.Type {
+		case kafkalinkv1alpha1.RestAuthenticationBasic:
+			if a.Basic == nil || (a.Basic.SecretRef == "" && a.Basic.DirectoryPathInContainer == "") {
+				errs = append(errs, field.Required(ap.Child("basic"), "authentication type basic needs basic.secretRef or basic.directoryPathInContainer"))
+			}
+			if a.Basic != nil && (a.Basic.Debug || len(a.Basic.Roles) > 0 || len(a.Basic.RestrictedRoles) > 0) {
+				warnings = append(warnings, "spec.kafkaRest.authentication.basic: debug, roles and restrictedRoles are ignored by kafkalink")
+			}
+		case kafkalinkv1alpha1.RestAuthenticationBearer:
+			if a.Bearer == nil || (a.Bearer.SecretRef == "" && a.Bearer.DirectoryPathInContainer == "") {
+				errs = append(errs, field.Required(ap.Child("bearer"), "authentication type bearer needs bearer.secretRef or bearer.directoryPathInContainer"))
+			}
+		case kafkalinkv1alpha1.RestAuthenticationMTLS:
+			if t := k.Spec.KafkaRest.TLS; t == nil || (t.SecretRef == "" && t.DirectoryPathInContainer == "") {
+				errs = append(errs, field.Required(rest.Child("tls"), "authentication type mtls needs tls.secretRef or tls.directoryPathInContainer with fullchain.pem and privkey.pem"))
+			}
+			if u != nil && u.Scheme != "https" {
+				errs = append(errs, field.Invalid(ep, k.Spec.KafkaRest.Endpoint, "authentication type mtls needs an https endpoint"))
+			}
+		case kafkalinkv1alpha1.RestAuthenticationOAuth:
+			warnings = append(warnings, "spec.kafkaRest.authentication.type oauth is not supported yet: ClusterLinks using it report CredentialsError")
+		}
+	}
+	if t := k.Spec.KafkaRest.TLS; t != nil && t.JksPassword != nil {
+		warnings = append(warnings, "spec.kafkaRest.tls.jksPassword is ignored: kafkalink reads PEM files (cacerts.pem, fullchain.pem, privkey.pem)")
+	}
+	if k.Spec.SecondaryKafkaClusterRef != nil || k.Spec.SecondaryKafkaRest != nil {
+		warnings = append(warnings, "spec.secondaryKafkaClusterRef and spec.secondaryKafkaRest (centralized RBAC) are ignored by kafkalink")
+	}
+	errs = append(errs, validateSecretNames(credentials.KafkaRestClassSecretRefs(k))...)
+
+	an := field.NewPath("spec", "allowedNamespaces")
+	for i, ns := range k.Spec.AllowedNamespaces {
+		if ns == "*" {
+			continue
+		}
+		for _, msg := range validation.IsDNS1123Label(ns) {
+			errs = append(errs, field.Invalid(an.Index(i), ns, msg+` (or "*" for every namespace)`))
+		}
+	}
+	return errs, warnings
+}
