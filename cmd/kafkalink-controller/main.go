@@ -1,0 +1,52 @@
+// Command kafkalink-controller runs the ClusterLink controller.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/kafkalink/kafkalink/pkg/controller"
+)
+
+func main() {
+	klog.InitFlags(nil)
+	var kubeconfig string
+	mo := controller.ManagerOptions{}
+	flag.StringVar(&kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration when empty.")
+	flag.StringVar(&mo.Namespace, "namespace", "", "Watch only this namespace (empty: all namespaces).")
+	flag.IntVar(&mo.Workers, "workers", 4, "ClusterLinks reconciled in parallel.")
+	flag.DurationVar(&mo.ResyncPeriod, "resync-period", 5*time.Minute, "How often a converged link is re-read from the REST API (drift detection).")
+	flag.DurationVar(&mo.TransitionPollInterval, "transition-poll-interval", 5*time.Second, "How soon a link with mirror topics in transition is re-read.")
+	flag.DurationVar(&mo.TransitionTimeout, "transition-timeout", 10*time.Minute, "How long a mirror topic may stay PENDING_* before the TransitionStuck condition reports it.")
+	flag.StringVar(&mo.MetricsAddr, "metrics-address", ":8080", "HTTP address for /metrics, /healthz and /readyz (0 disables).")
+	flag.BoolVar(&mo.LeaderElection.Enabled, "leader-elect", true, "Use a Lease so only one replica acts at a time.")
+	flag.StringVar(&mo.LeaderElection.Namespace, "leader-election-namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the leader election Lease.")
+	flag.StringVar(&mo.LeaderElection.Name, "leader-election-id", "kafkalink-controller", "Name of the leader election Lease.")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx = klog.NewContext(ctx, klog.Background())
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		klog.ErrorS(err, "Building the Kubernetes client configuration failed")
+		os.Exit(1)
+	}
+	if mo.LeaderElection.Enabled && mo.LeaderElection.Namespace == "" {
+		klog.ErrorS(errors.New("--leader-election-namespace (or POD_NAMESPACE) is required with --leader-elect"), "Invalid flags")
+		os.Exit(2)
+	}
+	if err := controller.RunManager(ctx, cfg, mo); err != nil {
+		klog.ErrorS(err, "Controller failed")
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,397 @@
+// Package controller is kafkalink's ClusterLink controller: a hand-written
+// client-go workqueue controller (the k8s.io/sample-controller shape) that
+// makes each destination cluster match its ClusterLinks through the Kafka
+// REST API v3, planning every action with pkg/mirror — the same state
+// machine the admission webhook enforces.
+//
+// The REST API has no watch, so besides reacting to ClusterLink,
+// KafkaRestClass and Secret events every link is re-read after
+// ResyncPeriod (drift detection), and sooner while a mirror topic is in
+// transition. Every sync plans from freshly observed state: two replicas
+// briefly acting at once (leader election does not fence) issue the same
+// idempotent actions.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	kubescheme "k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
+	kafkalinkscheme "github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned/scheme"
+	informers "github.com/kafkalink/kafkalink/pkg/generated/informers/externalversions"
+	listers "github.com/kafkalink/kafkalink/pkg/generated/listers/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/metrics"
+)
+
+const (
+	controllerName = "kafkalink-controller"
+	// Index names on the informers' indexers.
+	indexKafkaRestClass = "kafkaRestClass" // ClusterLinks by referenced class "ns/name"
+	indexSecret         = "secret"         // ClusterLinks and classes by referenced Secret "ns/name"
+)
+
+var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+
+// Options configure a Controller.
+type Options struct {
+	KubeClient      kubernetes.Interface
+	KafkalinkClient versioned.Interface
+	MetadataClient  metadata.Interface
+	// Namespace restricts the controller to one namespace; empty watches all.
+	Namespace string
+	// ResyncPeriod is how often a converged link is re-read from REST.
+	ResyncPeriod time.Duration
+	// TransitionPollInterval is how soon a link with mirror topics in
+	// transition (WAIT) is re-read.
+	TransitionPollInterval time.Duration
+	// TransitionTimeout is how long a mirror topic may stay PENDING_* before
+	// the TransitionStuck condition reports it.
+	TransitionTimeout time.Duration
+	// Registry receives the controller's metrics; a new one when nil.
+	Registry *prometheus.Registry
+	// RESTClients builds REST clients; tests inject one bound to the emulator.
+	RESTClients RESTClientFactory
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Controller reconciles ClusterLinks.
+type Controller struct {
+	opts      Options
+	kube      kubernetes.Interface
+	kafkalink versioned.Interface
+
+	linkFactory   informers.SharedInformerFactory
+	secretFactory metadatainformer.SharedInformerFactory
+	links         listers.ClusterLinkLister
+	classes       listers.KafkaRestClassLister
+	linkIndexer   cache.Indexer
+	classIndexer  cache.Indexer
+	secrets       *secretCache
+	synced        []cache.InformerSynced
+
+	queue       workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	broadcaster record.EventBroadcaster
+	recorder    record.EventRecorder
+	metrics     *controllerMetrics
+	restClients *restClientCache
+
+	// transitions remembers when a topic entered a PENDING_* state, for
+	// the TransitionStuck condition (status has no per-topic timestamp of
+	// the observed status, and REST's state_time_ms is not always given).
+	mu          sync.Mutex
+	transitions map[string]time.Time
+}
+
+func init() {
+	// Events about ClusterLinks need the kafkalink types in the scheme the
+	// event recorder uses to build object references.
+	utilruntime.Must(kafkalinkscheme.AddToScheme(kubescheme.Scheme))
+}
+
+// NewController wires informers, indexers, the workqueue and the event recorder.
+func NewController(ctx context.Context, opts Options) (*Controller, error) {
+	logger := klog.FromContext(ctx)
+	if opts.ResyncPeriod <= 0 {
+		opts.ResyncPeriod = 5 * time.Minute
+	}
+	if opts.TransitionPollInterval <= 0 {
+		opts.TransitionPollInterval = 5 * time.Second
+	}
+	if opts.TransitionTimeout <= 0 {
+		opts.TransitionTimeout = 10 * time.Minute
+	}
+	if opts.Registry == nil {
+		opts.Registry = metrics.NewRegistry()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Controller{
+		opts:        opts,
+		kube:        opts.KubeClient,
+		kafkalink:   opts.KafkalinkClient,
+		metrics:     newControllerMetrics(opts.Registry),
+		transitions: map[string]time.Time{},
+	}
+	if opts.RESTClients == nil {
+		opts.RESTClients = DefaultRESTClientFactory(c.metrics.observeREST)
+		c.opts.RESTClients = opts.RESTClients
+	}
+	c.restClients = newRESTClientCache(opts.RESTClients)
+
+	// Informer resync is off: drift detection is the queue's AddAfter.
+	c.linkFactory = informers.NewSharedInformerFactoryWithOptions(opts.KafkalinkClient, 0, informers.WithNamespace(opts.Namespace))
+	linkInformer := c.linkFactory.Kafkalink().V1alpha1().ClusterLinks()
+	classInformer := c.linkFactory.Kafkalink().V1alpha1().KafkaRestClasses()
+	c.secretFactory = metadatainformer.NewFilteredSharedInformerFactory(opts.MetadataClient, 0, opts.Namespace, nil)
+	secretInformer := c.secretFactory.ForResource(secretsGVR)
+
+	if err := linkInformer.Informer().AddIndexers(cache.Indexers{
+		indexKafkaRestClass: indexLinkByClass,
+		indexSecret:         indexLinkBySecret,
+	}); err != nil {
+		return nil, fmt.Errorf("add ClusterLink indexers: %w", err)
+	}
+	if err := classInformer.Informer().AddIndexers(cache.Indexers{indexSecret: indexClassBySecret}); err != nil {
+		return nil, fmt.Errorf("add KafkaRestClass indexers: %w", err)
+	}
+	c.links = linkInformer.Lister()
+	c.classes = classInformer.Lister()
+	c.linkIndexer = linkInformer.Informer().GetIndexer()
+	c.classIndexer = classInformer.Informer().GetIndexer()
+	c.secrets = newSecretCache(opts.KubeClient, secretInformer.Informer().GetIndexer())
+
+	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
+		workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
+		workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "clusterlink", MetricsProvider: metrics.NewWorkqueueProvider(opts.Registry)},
+	)
+
+	c.broadcaster = record.NewBroadcaster(record.WithContext(ctx))
+	c.broadcaster.StartStructuredLogging(4)
+	c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: opts.KubeClient.CoreV1().Events("")})
+	c.recorder = c.broadcaster.NewRecorder(kubescheme.Scheme, corev1.EventSource{Component: controllerName})
+
+	handlers := []struct {
+		name     string
+		informer cache.SharedIndexInformer
+		handler  cache.ResourceEventHandler
+	}{
+		{"ClusterLink", linkInformer.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueue,
+			UpdateFunc: func(old, obj any) {
+				// Status-only updates (our own writes) change no generation,
+				// annotations, finalizers or deletion timestamp: skip them.
+				if o, n := old.(*kafkalinkv1alpha1.ClusterLink), obj.(*kafkalinkv1alpha1.ClusterLink); o.Generation == n.Generation &&
+					equalStringMaps(o.Annotations, n.Annotations) && o.DeletionTimestamp.Equal(n.DeletionTimestamp) && len(o.Finalizers) == len(n.Finalizers) {
+					return
+				}
+				c.enqueue(obj)
+			},
+			DeleteFunc: c.forgetLink,
+		}},
+		{"KafkaRestClass", classInformer.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueueLinksOfClass,
+			UpdateFunc: func(_, obj any) { c.enqueueLinksOfClass(obj) },
+			DeleteFunc: c.enqueueLinksOfClass,
+		}},
+		{"Secret", secretInformer.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: c.enqueueLinksOfSecret,
+			UpdateFunc: func(old, obj any) {
+				if o, ok := old.(metav1.Object); ok {
+					if n, ok := obj.(metav1.Object); ok && o.GetResourceVersion() == n.GetResourceVersion() {
+						return
+					}
+				}
+				c.enqueueLinksOfSecret(obj)
+			},
+			DeleteFunc: c.enqueueLinksOfSecret,
+		}},
+	}
+	for _, h := range handlers {
+		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
+			return nil, fmt.Errorf("add %s event handler: %w", h.name, err)
+		}
+		c.synced = append(c.synced, h.informer.HasSynced)
+	}
+	logger.V(2).Info("Controller wired", "namespace", opts.Namespace, "resyncPeriod", opts.ResyncPeriod)
+	return c, nil
+}
+
+// Run starts the informers and workers and blocks until ctx ends, then
+// drains the queue and shuts everything down.
+func (c *Controller) Run(ctx context.Context, workers int) error {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	logger := klog.FromContext(ctx)
+
+	c.linkFactory.Start(ctx.Done())
+	c.secretFactory.Start(ctx.Done())
+	defer func() {
+		c.queue.ShutDown()
+		c.linkFactory.Shutdown()
+		c.secretFactory.Shutdown()
+		c.broadcaster.Shutdown()
+	}()
+
+	logger.Info("Starting controller", "workers", workers)
+	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
+		return errors.New("informer caches did not sync")
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
+	}
+	<-ctx.Done()
+	logger.Info("Shutting down workers")
+	c.queue.ShutDown()
+	wg.Wait()
+	return nil
+}
+
+// HasSynced reports whether the informer caches are synced (readiness).
+func (c *Controller) HasSynced() bool {
+	for _, s := range c.synced {
+		if !s() {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Controller) runWorker(ctx context.Context) {
+	for c.processNextWorkItem(ctx) {
+	}
+}
+
+func (c *Controller) processNextWorkItem(ctx context.Context) bool {
+	key, shutdown := c.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer c.queue.Done(key)
+	logger := klog.LoggerWithValues(klog.FromContext(ctx), "clusterLink", key.String())
+	ctx = klog.NewContext(ctx, logger)
+
+	start := c.opts.Now()
+	res, err := c.sync(ctx, key)
+	c.metrics.observeReconcile(err, c.opts.Now().Sub(start))
+	var retry *retryAfterError
+	switch {
+	case err == nil:
+		// Forget resets the rate limiter's backoff for this key.
+		c.queue.Forget(key)
+		if res.requeueAfter > 0 {
+			c.queue.AddAfter(key, res.requeueAfter)
+		}
+	case apierrors.IsConflict(err):
+		// Someone wrote the object since we read it; the update event
+		// brings the new version soon. Requeue quietly.
+		logger.V(4).Info("Conflict, requeueing", "err", err)
+		c.queue.AddRateLimited(key)
+	case errors.As(err, &retry):
+		logger.V(2).Info("Destination asked us to slow down", "retryAfter", retry.after, "err", err)
+		c.queue.AddAfter(key, retry.after)
+	default:
+		logger.Error(err, "Syncing ClusterLink failed, will retry")
+		c.queue.AddRateLimited(key)
+	}
+	return true
+}
+
+// result says when to look at a ClusterLink again after a successful sync.
+type result struct {
+	requeueAfter time.Duration
+}
+
+// retryAfterError asks the worker to retry after a server-given delay
+// (HTTP 429 Retry-After) instead of the rate limiter's backoff.
+type retryAfterError struct {
+	after time.Duration
+	err   error
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
+
+func (c *Controller) enqueue(obj any) {
+	name, err := cache.ObjectToName(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	c.queue.Add(name)
+}
+
+func (c *Controller) forgetLink(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	cl, ok := obj.(*kafkalinkv1alpha1.ClusterLink)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	prefix := cl.Namespace + "/" + cl.Name + "/"
+	for k := range c.transitions {
+		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			delete(c.transitions, k)
+		}
+	}
+	c.mu.Unlock()
+	c.metrics.forgetLink(cl.Namespace, cl.Name)
+}
+
+func (c *Controller) enqueueByIndex(indexer cache.Indexer, index, key string) {
+	objs, err := indexer.ByIndex(index, key)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	for _, o := range objs {
+		c.enqueue(o)
+	}
+}
+
+func (c *Controller) enqueueLinksOfClass(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return
+	}
+	c.enqueueByIndex(c.linkIndexer, indexKafkaRestClass, m.GetNamespace()+"/"+m.GetName())
+}
+
+func (c *Controller) enqueueLinksOfSecret(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return
+	}
+	key := m.GetNamespace() + "/" + m.GetName()
+	c.enqueueByIndex(c.linkIndexer, indexSecret, key)
+	classes, err := c.classIndexer.ByIndex(indexSecret, key)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	for _, k := range classes {
+		c.enqueueLinksOfClass(k)
+	}
+}
+
+func equalStringMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,126 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest"
+	"github.com/kafkalink/kafkalink/pkg/mirror"
+)
+
+// syncDelete runs the finalizer. Failover: fail over every mirror still
+// mirroring (managed or not) in one batch call, wait until none is
+// PENDING_STOPPED, delete the link, drop the finalizer. Retain: drop the
+// finalizer without any REST call. When the destination cannot be reached
+// the finalizer stays, with a condition and an Event saying why and how to
+// get out (switch to Retain) — it is never dropped silently.
+func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (result, error) {
+	logger := klog.FromContext(ctx)
+	if !slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		return result{}, nil
+	}
+	if cl.EffectiveDeletionPolicy() == kafkalinkv1alpha1.DeletionPolicyRetain {
+		logger.Info("Deleting with policy Retain: link and mirror topics stay on the destination")
+		return result{}, c.removeFinalizer(ctx, cl)
+	}
+
+	res, err := c.failoverAndDeleteLink(ctx, cl)
+	if err == nil && res.done {
+		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkDeleted, "Failed over every mirror topic and deleted link %s", cl.LinkName())
+		return result{}, c.removeFinalizer(ctx, cl)
+	}
+	status := cl.Status.DeepCopy()
+	msg := res.message
+	reason := kafkalinkv1alpha1.ReasonDeleting
+	if err != nil {
+		reason = kafkalinkv1alpha1.ReasonDeletionBlocked
+		msg = fmt.Sprintf("cannot fail over and delete the link: %v. The finalizer stays until this succeeds; "+
+			"to delete only the Kubernetes object, set spec.deletionPolicy to Retain", err)
+		c.recorder.Event(cl, corev1.EventTypeWarning, EventDeletionBlocked, msg)
+	}
+	setCondition(&status.Conditions, cl.Generation, kafkalinkv1alpha1.ConditionReady, false, reason, msg)
+	if werr := c.writeStatus(ctx, cl, status); werr != nil {
+		err = errors.Join(err, werr)
+	}
+	var be *blockedError
+	if errors.As(err, &be) {
+		// A user error (missing class, credentials): retry at the resync
+		// period or when the reference changes, not in a hot loop.
+		return result{requeueAfter: c.opts.ResyncPeriod}, nil
+	}
+	if err != nil {
+		return result{}, err
+	}
+	return result{requeueAfter: c.opts.TransitionPollInterval}, nil
+}
+
+type deleteProgress struct {
+	done    bool
+	message string
+}
+
+func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (deleteProgress, error) {
+	local, _, err := c.sides(ctx, cl, cl.Status.DeepCopy())
+	if err != nil {
+		return deleteProgress{}, err
+	}
+	linkName := cl.LinkName()
+	if _, err := local.client.GetLink(ctx, local.clusterID, linkName); kafkarest.IsNotFound(err) {
+		return deleteProgress{done: true}, nil
+	} else if err != nil {
+		return deleteProgress{}, restError(fmt.Errorf("get link %q: %w", linkName, err))
+	}
+	listed, err := local.client.ListMirrors(ctx, local.clusterID, linkName)
+	if err != nil {
+		return deleteProgress{}, restError(fmt.Errorf("list mirrors of link %q: %w", linkName, err))
+	}
+	observed := make([]mirror.ObservedMirror, 0, len(listed))
+	for _, m := range listed {
+		observed = append(observed, mirror.ObservedMirror{Name: m.Name, SourceTopicName: m.SourceTopicName, Status: m.Status, MaxLag: m.MaxLag})
+	}
+	toFailover, waiting := mirror.FailoverOnDelete(observed)
+	if len(toFailover) > 0 {
+		perTopic, err := local.client.AlterMirrors(ctx, local.clusterID, linkName, ActionFailover, toFailover)
+		if err != nil {
+			return deleteProgress{}, restError(fmt.Errorf("fail over mirrors of link %q: %w", linkName, err))
+		}
+		failed := map[string]string{}
+		for n, e := range perTopic {
+			if e != nil {
+				failed[n] = e.Error()
+			}
+		}
+		if len(failed) > 0 {
+			return deleteProgress{}, fmt.Errorf("failover refused for %s", summarise(failed))
+		}
+		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorsFailedOver, "Failing over %d mirror topics before deleting link %s: %s", len(toFailover), linkName, listNames(toFailover))
+		return deleteProgress{message: fmt.Sprintf("failing over %d mirror topics before deleting the link", len(toFailover))}, nil
+	}
+	if waiting > 0 {
+		return deleteProgress{message: fmt.Sprintf("waiting for %d mirror topics to leave PENDING_STOPPED before deleting the link", waiting)}, nil
+	}
+	if err := local.client.DeleteLink(ctx, local.clusterID, linkName); err != nil && !kafkarest.IsNotFound(err) {
+		return deleteProgress{}, restError(fmt.Errorf("delete link %q: %w", linkName, err))
+	}
+	return deleteProgress{done: true}, nil
+}
+
+func (c *Controller) removeFinalizer(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) error {
+	cp := cl.DeepCopy()
+	cp.Finalizers = slices.DeleteFunc(cp.Finalizers, func(f string) bool { return f == kafkalinkv1alpha1.FinalizerClusterLink })
+	if _, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("remove finalizer: %w", err)
+	}
+	c.forgetLink(cl)
+	return nil
+}
+
+func isNotFound(err error) bool  { return kafkarest.IsNotFound(err) }
+func isRetryable(err error) bool { return kafkarest.IsRetryable(err) }

@@ -1,0 +1,232 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	metadatafake "k8s.io/client-go/metadata/fake"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2/ktesting"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned/fake"
+)
+
+// fixture is a controller on fake clientsets, synced by hand (no workers),
+// so a test controls exactly when each reconcile happens.
+type fixture struct {
+	t        *testing.T
+	ctx      context.Context
+	c        *Controller
+	kube     *kubefake.Clientset
+	client   *fake.Clientset
+	recorder *record.FakeRecorder
+	now      time.Time
+}
+
+const testNamespace = "operator"
+
+func newFixture(t *testing.T, factory RESTClientFactory, objs ...runtime.Object) *fixture {
+	t.Helper()
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+
+	var kubeObjs, linkObjs []runtime.Object
+	var secretMeta []runtime.Object
+	for _, o := range objs {
+		switch v := o.(type) {
+		case *corev1.Secret:
+			kubeObjs = append(kubeObjs, v)
+			secretMeta = append(secretMeta, &metav1.PartialObjectMetadata{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+				ObjectMeta: v.ObjectMeta,
+			})
+		default:
+			linkObjs = append(linkObjs, o)
+		}
+	}
+	scheme := runtime.NewScheme()
+	_ = metav1.AddMetaToScheme(scheme)
+	_ = corev1.AddToScheme(scheme)
+	f := &fixture{
+		t:      t,
+		ctx:    ctx,
+		kube:   kubefake.NewClientset(kubeObjs...),
+		client: fake.NewSimpleClientset(linkObjs...),
+		now:    time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC),
+	}
+	meta := metadatafake.NewSimpleMetadataClient(scheme, secretMeta...)
+	c, err := NewController(ctx, Options{
+		KubeClient:             f.kube,
+		KafkalinkClient:        f.client,
+		MetadataClient:         meta,
+		ResyncPeriod:           5 * time.Minute,
+		TransitionPollInterval: 2 * time.Second,
+		TransitionTimeout:      time.Minute,
+		RESTClients:            factory,
+		Now:                    func() time.Time { return f.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.recorder = record.NewFakeRecorder(1000)
+	c.recorder = f.recorder
+	c.linkFactory.Start(ctx.Done())
+	c.secretFactory.Start(ctx.Done())
+	t.Cleanup(func() {
+		cancel()
+		c.linkFactory.Shutdown()
+		c.secretFactory.Shutdown()
+		c.broadcaster.Shutdown()
+	})
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		t.Fatal("caches did not sync")
+	}
+	f.c = c
+	return f
+}
+
+// sync runs one reconcile of a ClusterLink after the informers caught up
+// with the apiserver (fake) state.
+func (f *fixture) sync(name string) (result, error) {
+	f.t.Helper()
+	f.waitForCache(name)
+	return f.c.sync(f.ctx, cache.ObjectName{Namespace: testNamespace, Name: name})
+}
+
+// waitForCache waits until the lister shows the apiserver's current
+// resourceVersion of the ClusterLink (or its absence).
+func (f *fixture) waitForCache(name string) {
+	f.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		want, err := f.client.KafkalinkV1alpha1().ClusterLinks(testNamespace).Get(f.ctx, name, metav1.GetOptions{})
+		got, lerr := f.c.links.ClusterLinks(testNamespace).Get(name)
+		switch {
+		case err != nil && lerr != nil:
+			return
+		case err == nil && lerr == nil && got.ResourceVersion == want.ResourceVersion:
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.t.Fatalf("informer cache never caught up with ClusterLink %s", name)
+}
+
+func (f *fixture) get(name string) *kafkalinkv1alpha1.ClusterLink {
+	f.t.Helper()
+	cl, err := f.client.KafkalinkV1alpha1().ClusterLinks(testNamespace).Get(f.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return cl
+}
+
+func (f *fixture) update(cl *kafkalinkv1alpha1.ClusterLink) {
+	f.t.Helper()
+	if _, err := f.client.KafkalinkV1alpha1().ClusterLinks(testNamespace).Update(f.ctx, cl, metav1.UpdateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// writes counts the create/update/patch/delete actions on ClusterLinks
+// since the last reset: apiserver writes per reconcile.
+func (f *fixture) writes() int {
+	n := 0
+	for _, a := range f.client.Actions() {
+		switch a.GetVerb() {
+		case "create", "update", "patch", "delete":
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fixture) resetActions() { f.client.ClearActions() }
+
+func (f *fixture) statusWrites() int {
+	n := 0
+	for _, a := range f.client.Actions() {
+		if u, ok := a.(clienttesting.UpdateAction); ok && u.GetSubresource() == "status" {
+			n++
+		}
+	}
+	return n
+}
+
+func condition(cl *kafkalinkv1alpha1.ClusterLink, typ string) *metav1.Condition {
+	for i := range cl.Status.Conditions {
+		if cl.Status.Conditions[i].Type == typ {
+			return &cl.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+func topicStatus(cl *kafkalinkv1alpha1.ClusterLink, name string) *kafkalinkv1alpha1.MirrorTopicStatus {
+	for i := range cl.Status.MirrorTopics {
+		if cl.Status.MirrorTopics[i].Name == name {
+			return &cl.Status.MirrorTopics[i]
+		}
+	}
+	return nil
+}
+
+// Objects of the hybrid-cloud example.
+
+func basicSecret(name, user, pass string) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace, ResourceVersion: "1"},
+		Data:       map[string][]byte{"basic.txt": []byte("username=" + user + "\npassword=" + pass + "\n")},
+	}
+}
+
+func plainSecret(name, user, pass string) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace, ResourceVersion: "1"},
+		Data:       map[string][]byte{"plain.txt": []byte("username=" + user + "\npassword=" + pass + "\n")},
+	}
+}
+
+func restClass(name, endpoint, clusterID string) *kafkalinkv1alpha1.KafkaRestClass {
+	return &kafkalinkv1alpha1.KafkaRestClass{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace},
+		Spec: kafkalinkv1alpha1.KafkaRestClassSpec{KafkaRest: kafkalinkv1alpha1.KafkaRestSpec{
+			Endpoint: endpoint, KafkaClusterID: clusterID,
+			Authentication: &kafkalinkv1alpha1.RestAuthentication{
+				Type: kafkalinkv1alpha1.RestAuthenticationBasic, Basic: &kafkalinkv1alpha1.BasicAuthentication{SecretRef: "restclass-" + name},
+			},
+		}},
+	}
+}
+
+func clusterLink(name string, topics ...kafkalinkv1alpha1.MirrorTopic) *kafkalinkv1alpha1.ClusterLink {
+	return &kafkalinkv1alpha1.ClusterLink{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace, Generation: 1, UID: "uid-" + "1"},
+		Spec: kafkalinkv1alpha1.ClusterLinkSpec{
+			DestinationKafkaCluster: kafkalinkv1alpha1.KafkaClusterSpec{
+				KafkaRestClassRef: &kafkalinkv1alpha1.KafkaRestClassRef{Name: "krc-cloud"},
+			},
+			SourceKafkaCluster: kafkalinkv1alpha1.KafkaClusterSpec{
+				BootstrapEndpoint: "onprem:9071",
+				ClusterID:         "onprem",
+				Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+					Type: kafkalinkv1alpha1.KafkaAuthenticationPlain, JaasConfig: &kafkalinkv1alpha1.JaasConfig{SecretRef: "plainpassjks"},
+				},
+			},
+			MirrorTopics: topics,
+		},
+	}
+}
+
+func mt(name string, state kafkalinkv1alpha1.MirrorTopicState) kafkalinkv1alpha1.MirrorTopic {
+	return kafkalinkv1alpha1.MirrorTopic{Name: name, State: state}
+}

@@ -1,0 +1,79 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
+	"github.com/kafkalink/kafkalink/pkg/metrics"
+)
+
+// ManagerOptions configure RunManager: the controller plus what a
+// deployable process needs around it.
+type ManagerOptions struct {
+	Options
+	Workers        int
+	MetricsAddr    string
+	LeaderElection LeaderElection
+}
+
+// RunManager builds clients from cfg and runs the controller with leader
+// election and the /metrics, /healthz and /readyz endpoints until ctx ends.
+func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error {
+	logger := klog.FromContext(ctx)
+	cfg = rest.CopyConfig(cfg)
+	cfg.UserAgent = controllerName
+	var err error
+	if mo.KubeClient, err = kubernetes.NewForConfig(cfg); err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	if mo.KafkalinkClient, err = versioned.NewForConfig(cfg); err != nil {
+		return fmt.Errorf("kafkalink client: %w", err)
+	}
+	if mo.MetadataClient, err = metadata.NewForConfig(cfg); err != nil {
+		return fmt.Errorf("metadata client: %w", err)
+	}
+	if mo.Registry == nil {
+		mo.Registry = metrics.NewRegistry()
+	}
+	if mo.Workers <= 0 {
+		mo.Workers = 4
+	}
+	c, err := NewController(ctx, mo.Options)
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	// Readiness: a follower is ready (on standby); a leader once its caches synced.
+	var leading atomic.Bool
+	ready := func() error {
+		if leading.Load() && !c.HasSynced() {
+			return fmt.Errorf("informer caches not synced")
+		}
+		return nil
+	}
+	g.Go(func() error { return metrics.Serve(ctx, mo.MetricsAddr, mo.Registry, ready) })
+	g.Go(func() error {
+		err := RunLeading(ctx, mo.KubeClient, mo.LeaderElection, func(l bool) { leading.Store(l); c.SetLeader(l) }, func(ctx context.Context) {
+			if err := c.Run(ctx, mo.Workers); err != nil {
+				logger.Error(err, "Controller stopped")
+			}
+		})
+		if err != nil {
+			return err
+		}
+		// ctx ended: stop the metrics server too.
+		return ctx.Err()
+	})
+	if err := g.Wait(); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}

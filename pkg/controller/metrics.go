@@ -1,0 +1,82 @@
+package controller
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// controllerMetrics are the controller's Prometheus metrics (DESIGN.md 7).
+// Label values are names and statuses, never credentials.
+type controllerMetrics struct {
+	reconciles   *prometheus.CounterVec
+	duration     prometheus.Histogram
+	restRequests *prometheus.CounterVec
+	restDuration *prometheus.HistogramVec
+	mirrorTopics *prometheus.GaugeVec
+	leader       prometheus.Gauge
+}
+
+func newControllerMetrics(reg prometheus.Registerer) *controllerMetrics {
+	m := &controllerMetrics{
+		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafkalink_reconcile_total", Help: "ClusterLink reconciles, by result (success or error).",
+		}, []string{"result"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "kafkalink_reconcile_duration_seconds", Help: "Time one ClusterLink reconcile takes.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
+		}),
+		restRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafkalink_rest_requests_total", Help: "Kafka REST API requests, by endpoint, method and status code (0: no response).",
+		}, []string{"endpoint", "method", "code"}),
+		restDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "kafkalink_rest_request_duration_seconds", Help: "Kafka REST API request latency, by endpoint and method.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+		}, []string{"endpoint", "method"}),
+		mirrorTopics: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kafkalink_mirror_topics", Help: "Managed mirror topics by observed status, per ClusterLink.",
+		}, []string{"namespace", "clusterlink", "status"}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kafkalink_leader", Help: "1 while this replica holds the leader lease.",
+		}),
+	}
+	reg.MustRegister(m.reconciles, m.duration, m.restRequests, m.restDuration, m.mirrorTopics, m.leader)
+	return m
+}
+
+func (m *controllerMetrics) observeReconcile(err error, d time.Duration) {
+	result := "success"
+	if err != nil {
+		result = "error"
+	}
+	m.reconciles.WithLabelValues(result).Inc()
+	m.duration.Observe(d.Seconds())
+}
+
+// observeREST is the REST client's request hook.
+func (m *controllerMetrics) observeREST(endpoint, method string, code int, d time.Duration) {
+	m.restRequests.WithLabelValues(endpoint, method, strconv.Itoa(code)).Inc()
+	m.restDuration.WithLabelValues(endpoint, method).Observe(d.Seconds())
+}
+
+// setMirrorTopics replaces a link's per-status gauges.
+func (m *controllerMetrics) setMirrorTopics(namespace, name string, byStatus map[string]int) {
+	m.mirrorTopics.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "clusterlink": name})
+	for status, n := range byStatus {
+		m.mirrorTopics.WithLabelValues(namespace, name, status).Set(float64(n))
+	}
+}
+
+func (m *controllerMetrics) forgetLink(namespace, name string) {
+	m.mirrorTopics.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "clusterlink": name})
+}
+
+// SetLeader records leadership for the kafkalink_leader gauge.
+func (c *Controller) SetLeader(leading bool) {
+	if leading {
+		c.metrics.leader.Set(1)
+	} else {
+		c.metrics.leader.Set(0)
+	}
+}

@@ -1,0 +1,151 @@
+package controller
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kafkalink/kafkalink/pkg/credentials"
+)
+
+// Link is a cluster link as the controller needs it.
+type Link struct {
+	Name            string
+	ID              string
+	SourceClusterID string
+	State           string
+	Error           string
+	ErrorMessage    string
+	// TaskErrors are "task: message" for link tasks in IN_ERROR.
+	TaskErrors []string
+}
+
+// Mirror is a mirror topic as listed under a link.
+type Mirror struct {
+	Name            string
+	SourceTopicName string
+	Status          string
+	MaxLag          int64
+	// TransitionErrors explain why a promote or failover has not completed.
+	TransitionErrors []string
+}
+
+// CreateLinkRequest creates a link on the cluster the client talks to.
+type CreateLinkRequest struct {
+	Name string
+	// SourceClusterID is the remote cluster's id (for source-initiated
+	// links on the source side: the destination's id).
+	SourceClusterID string
+	Configs         map[string]string
+}
+
+// CreateMirrorRequest creates one mirror topic.
+type CreateMirrorRequest struct {
+	Name              string
+	SourceTopicName   string
+	ReplicationFactor int32
+	Configs           map[string]string
+}
+
+// MirrorAction is a batch action on mirror topics.
+type MirrorAction string
+
+// Batch actions.
+const (
+	ActionPause    MirrorAction = "pause"
+	ActionResume   MirrorAction = "resume"
+	ActionPromote  MirrorAction = "promote"
+	ActionFailover MirrorAction = "failover"
+)
+
+// RESTClient is the part of the Kafka REST API v3 the controller uses. The
+// production implementation wraps pkg/kafkarest; errors must be
+// recognisable with the Is* functions of that package (via errors.As).
+type RESTClient interface {
+	ClusterID(ctx context.Context) (string, error)
+	// GetLink returns an error IsNotFound recognises when the link is absent.
+	GetLink(ctx context.Context, clusterID, link string) (*Link, error)
+	CreateLink(ctx context.Context, clusterID string, req CreateLinkRequest) error
+	DeleteLink(ctx context.Context, clusterID, link string) error
+	// ListLinkConfigs returns the link's configs; sensitive values are
+	// absent (the API does not return them).
+	ListLinkConfigs(ctx context.Context, clusterID, link string) (map[string]string, error)
+	// AlterLinkConfigs sets the given configs in one configs:alter call.
+	AlterLinkConfigs(ctx context.Context, clusterID, link string, set map[string]string) error
+	// ListMirrors lists every mirror topic under the link in one call.
+	ListMirrors(ctx context.Context, clusterID, link string) ([]Mirror, error)
+	CreateMirror(ctx context.Context, clusterID, link string, req CreateMirrorRequest) error
+	// AlterMirrors runs one batch action and returns per-topic errors
+	// (nil for topics that succeeded or were already in the requested state).
+	AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]error, error)
+	// DeleteTopic deletes a topic (a mirror topic removed from the spec).
+	DeleteTopic(ctx context.Context, clusterID, topic string) error
+}
+
+// RESTConfig is what a REST client is built from.
+type RESTConfig struct {
+	Endpoint    string
+	Credentials *credentials.RestCredentials
+}
+
+// RESTClientFactory builds a REST client.
+type RESTClientFactory func(cfg RESTConfig) (RESTClient, error)
+
+// restClientCache keeps one REST client per KafkaRestClass and replaces it
+// when the endpoint or credentials change (a rotated Secret). It also
+// remembers the discovered cluster id so it is asked for once.
+type restClientCache struct {
+	factory RESTClientFactory
+
+	mu      sync.Mutex
+	entries map[string]*restClientEntry // KafkaRestClass namespace/name
+}
+
+type restClientEntry struct {
+	fingerprint string
+	client      RESTClient
+	clusterID   string
+	discovered  time.Time
+}
+
+func newRESTClientCache(f RESTClientFactory) *restClientCache {
+	return &restClientCache{factory: f, entries: map[string]*restClientEntry{}}
+}
+
+// get returns the cached client for key, building a new one when cfg differs.
+func (c *restClientCache) get(key string, cfg RESTConfig) (*restClientEntry, error) {
+	fp := cfg.Endpoint + "|" + cfg.Credentials.Fingerprint()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && e.fingerprint == fp {
+		return e, nil
+	}
+	client, err := c.factory(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &restClientEntry{fingerprint: fp, client: client}
+	c.entries[key] = e
+	return e, nil
+}
+
+// clusterID returns the cluster id, asking the endpoint once per client.
+func (c *restClientCache) clusterID(ctx context.Context, e *restClientEntry, configured string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	c.mu.Lock()
+	id := e.clusterID
+	c.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	id, err := e.client.ClusterID(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	e.clusterID, e.discovered = id, time.Now()
+	c.mu.Unlock()
+	return id, nil
+}

@@ -1,0 +1,151 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kafkalink/kafkalink/pkg/kafkarest"
+)
+
+// DefaultRESTClientFactory builds REST clients over pkg/kafkarest, reporting
+// every HTTP attempt to observe (metrics).
+func DefaultRESTClientFactory(observe func(endpoint, method string, code int, d time.Duration)) RESTClientFactory {
+	return func(cfg RESTConfig) (RESTClient, error) {
+		kc := kafkarest.Config{Endpoint: cfg.Endpoint, Observe: observe, UserAgent: "kafkalink-controller"}
+		if c := cfg.Credentials; c != nil {
+			kc.Username, kc.Password, kc.BearerToken = c.Username, c.Password, c.BearerToken
+			kc.CAPEM, kc.ClientCertPEM, kc.ClientKeyPEM = c.CAPEM, c.ClientCertPEM, c.ClientKeyPEM
+		}
+		client, err := kafkarest.New(kc)
+		if err != nil {
+			return nil, fmt.Errorf("REST client for %s: %w", cfg.Endpoint, err)
+		}
+		return &restAdapter{c: client}, nil
+	}
+}
+
+// restAdapter maps the controller's RESTClient onto pkg/kafkarest.
+type restAdapter struct{ c *kafkarest.Client }
+
+func (a *restAdapter) ClusterID(ctx context.Context) (string, error) { return a.c.ClusterID(ctx) }
+
+func (a *restAdapter) GetLink(ctx context.Context, clusterID, link string) (*Link, error) {
+	l, err := a.c.GetLink(ctx, clusterID, link)
+	if err != nil {
+		return nil, err
+	}
+	out := &Link{Name: l.LinkName, ID: l.ClusterLinkID, SourceClusterID: l.SourceClusterID, State: l.LinkState, ErrorMessage: l.LinkErrorMessage}
+	if l.LinkError != "NO_ERROR" {
+		out.Error = l.LinkError
+	}
+	if out.SourceClusterID == "" {
+		out.SourceClusterID = l.RemoteClusterID
+	}
+	for _, t := range l.Tasks {
+		if t.State != "IN_ERROR" {
+			continue
+		}
+		for _, e := range t.Errors {
+			out.TaskErrors = append(out.TaskErrors, t.TaskName+": "+e.ErrorMessage)
+		}
+		if len(t.Errors) == 0 {
+			out.TaskErrors = append(out.TaskErrors, t.TaskName+": in error")
+		}
+	}
+	return out, nil
+}
+
+func (a *restAdapter) CreateLink(ctx context.Context, clusterID string, req CreateLinkRequest) error {
+	r := kafkarest.CreateLinkRequest{Configs: req.Configs}
+	// The remote cluster's id goes in the field that matches the link's
+	// mode: the source for a destination link, the destination for a
+	// source-initiated link's source side, the peer for a bidirectional one.
+	switch req.Configs["link.mode"] {
+	case "SOURCE":
+		r.DestinationClusterID = req.SourceClusterID
+	case "BIDIRECTIONAL":
+		r.RemoteClusterID = req.SourceClusterID
+	default:
+		r.SourceClusterID = req.SourceClusterID
+	}
+	// An inbound link cannot be checked from the destination: the source
+	// connects to it.
+	validate := req.Configs["connection.mode"] != "INBOUND"
+	err := a.c.CreateLink(ctx, clusterID, req.Name, r, kafkarest.CreateLinkOptions{ValidateLink: validate})
+	if kafkarest.IsAlreadyExists(err) {
+		return nil // created by an earlier attempt whose answer was lost
+	}
+	return err
+}
+
+func (a *restAdapter) DeleteLink(ctx context.Context, clusterID, link string) error {
+	return a.c.DeleteLink(ctx, clusterID, link, false, false)
+}
+
+func (a *restAdapter) ListLinkConfigs(ctx context.Context, clusterID, link string) (map[string]string, error) {
+	cfgs, err := a.c.ListLinkConfigs(ctx, clusterID, link)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(cfgs))
+	for _, c := range cfgs {
+		if c.Sensitive {
+			continue
+		}
+		out[c.Name] = c.Value
+	}
+	return out, nil
+}
+
+func (a *restAdapter) AlterLinkConfigs(ctx context.Context, clusterID, link string, set map[string]string) error {
+	return a.c.AlterLinkConfigs(ctx, clusterID, link, set, nil)
+}
+
+func (a *restAdapter) ListMirrors(ctx context.Context, clusterID, link string) ([]Mirror, error) {
+	ms, err := a.c.ListMirrors(ctx, clusterID, link)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Mirror, 0, len(ms))
+	for _, m := range ms {
+		mm := Mirror{Name: m.MirrorTopicName, SourceTopicName: m.SourceTopicName, Status: m.MirrorStatus, MaxLag: m.MaxLag()}
+		for _, e := range m.StateTransitionErrors {
+			mm.TransitionErrors = append(mm.TransitionErrors, e.ErrorMessage)
+		}
+		out = append(out, mm)
+	}
+	return out, nil
+}
+
+func (a *restAdapter) CreateMirror(ctx context.Context, clusterID, link string, req CreateMirrorRequest) error {
+	err := a.c.CreateMirror(ctx, clusterID, link, kafkarest.CreateMirrorRequest{
+		SourceTopicName: req.SourceTopicName, MirrorTopicName: req.Name, ReplicationFactor: req.ReplicationFactor, Configs: req.Configs,
+	})
+	if kafkarest.IsAlreadyExists(err) {
+		// A retried create whose first answer was lost, or a topic of that
+		// name that is not a mirror: the next list tells which.
+		return nil
+	}
+	return err
+}
+
+func (a *restAdapter) AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]error, error) {
+	results, err := a.c.AlterMirrors(ctx, clusterID, link, kafkarest.MirrorAction(action), names, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]error, len(names))
+	for _, r := range results {
+		e := r.Err()
+		if e != nil && (action == ActionPromote || action == ActionFailover) && kafkarest.IsAlreadyStopped(e) {
+			e = nil // promote and failover are done once the mirror stopped
+		}
+		out[r.MirrorTopicName] = e
+	}
+	return out, nil
+}
+
+func (a *restAdapter) DeleteTopic(ctx context.Context, clusterID, topic string) error {
+	return a.c.DeleteTopic(ctx, clusterID, topic)
+}

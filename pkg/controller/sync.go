@@ -1,0 +1,398 @@
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/credentials"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest"
+)
+
+// Event reasons.
+const (
+	EventLinkCreated        = "LinkCreated"
+	EventLinkCreateFailed   = "LinkCreateFailed"
+	EventLinkConfigsUpdated = "LinkConfigsUpdated"
+	EventMirrorCreated      = "MirrorCreated"
+	EventMirrorsPaused      = "MirrorsPaused"
+	EventMirrorsResumed     = "MirrorsResumed"
+	EventMirrorsPromoted    = "MirrorsPromoted"
+	EventMirrorsFailedOver  = "MirrorsFailedOver"
+	EventMirrorDeleted      = "MirrorDeleted"
+	EventMirrorActionFailed = "MirrorActionFailed"
+	EventReferenceError     = "ReferenceError"
+	EventDeletionBlocked    = "DeletionBlocked"
+	EventLinkDeleted        = "LinkDeleted"
+)
+
+// blockedError is a condition the user must fix (a missing class, a
+// forbidden reference, bad credentials): reported in status, retried at the
+// resync period or when the referenced object changes, never hot-looped.
+type blockedError struct {
+	reason string
+	err    error
+}
+
+func (e *blockedError) Error() string { return e.err.Error() }
+func (e *blockedError) Unwrap() error { return e.err }
+
+func blocked(reason string, format string, args ...any) error {
+	return &blockedError{reason: reason, err: fmt.Errorf(format, args...)}
+}
+
+// side is one cluster reachable through REST.
+type side struct {
+	class     *kafkalinkv1alpha1.KafkaRestClass
+	client    RESTClient
+	clusterID string
+}
+
+// sync reconciles one ClusterLink.
+func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, error) {
+	logger := klog.FromContext(ctx)
+	cl, err := c.links.ClusterLinks(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		logger.V(4).Info("ClusterLink is gone")
+		return result{}, nil
+	}
+	if err != nil {
+		return result{}, err
+	}
+	if cl.DeletionTimestamp != nil {
+		return c.syncDelete(ctx, cl)
+	}
+	if !slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		cp := cl.DeepCopy()
+		cp.Finalizers = append(cp.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink)
+		if cl, err = c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{}); err != nil {
+			return result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+
+	status := cl.Status.DeepCopy()
+	status.LinkName = cl.LinkName()
+	obs := &observation{paused: cl.Annotations[kafkalinkv1alpha1.AnnotationPauseReconciliation] == "true"}
+	res, syncErr := c.syncLink(ctx, cl, status, obs)
+
+	var be *blockedError
+	if errors.As(syncErr, &be) {
+		obs.blockedReason, obs.blockedMessage = be.reason, be.Error()
+		c.recorder.Event(cl, corev1.EventTypeWarning, EventReferenceError, be.Error())
+		res, syncErr = result{requeueAfter: c.opts.ResyncPeriod}, nil
+	} else if syncErr != nil && obs.blockedReason == "" {
+		obs.blockedReason, obs.blockedMessage = kafkalinkv1alpha1.ReasonDestinationUnreachable, syncErr.Error()
+	}
+	status.ObservedGeneration = cl.Generation
+	applyConditions(status, cl.Generation, obs)
+	if err := c.writeStatus(ctx, cl, status); err != nil {
+		return result{}, errors.Join(syncErr, err)
+	}
+	return res, syncErr
+}
+
+// writeStatus updates status only when it changed: a converged link costs
+// no apiserver write per resync.
+func (c *Controller) writeStatus(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, status *kafkalinkv1alpha1.ClusterLinkStatus) error {
+	if equality.Semantic.DeepEqual(&cl.Status, status) {
+		return nil
+	}
+	cp := cl.DeepCopy()
+	cp.Status = *status
+	_, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).UpdateStatus(ctx, cp, metav1.UpdateOptions{})
+	if err != nil {
+		return fmt.Errorf("update status: %w", err)
+	}
+	return nil
+}
+
+// resolveSide finds a KafkaRestClass under the reference policy, resolves
+// its credentials and returns a REST client for it.
+func (c *Controller) resolveSide(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, ref *kafkalinkv1alpha1.KafkaRestClassRef, what string) (*side, error) {
+	if ref == nil {
+		return nil, blocked(kafkalinkv1alpha1.ReasonInvalidSpec, "%s.kafkaRestClassRef is required", what)
+	}
+	ns := ref.Namespace
+	if ns == "" {
+		ns = cl.Namespace
+	}
+	class, err := c.classes.KafkaRestClasses(ns).Get(ref.Name)
+	if apierrors.IsNotFound(err) {
+		return nil, blocked(kafkalinkv1alpha1.ReasonKafkaRestClassNotFound, "KafkaRestClass %s/%s (%s.kafkaRestClassRef) does not exist", ns, ref.Name, what)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !class.AllowsNamespace(cl.Namespace) {
+		return nil, blocked(kafkalinkv1alpha1.ReasonKafkaRestClassForbidden,
+			"KafkaRestClass %s/%s does not allow ClusterLinks from namespace %q (its spec.allowedNamespaces)", ns, ref.Name, cl.Namespace)
+	}
+	// Credentials come from Secrets in the class's own namespace.
+	resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: class.Namespace}
+	creds, err := resolver.Rest(ctx, &class.Spec.KafkaRest)
+	if err != nil {
+		return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "KafkaRestClass %s/%s: %w", ns, ref.Name, err)
+	}
+	entry, err := c.restClients.get(ns+"/"+ref.Name, RESTConfig{Endpoint: class.Spec.KafkaRest.Endpoint, Credentials: creds})
+	if err != nil {
+		return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "KafkaRestClass %s/%s: %w", ns, ref.Name, err)
+	}
+	id, err := c.restClients.clusterID(ctx, entry, class.Spec.KafkaRest.KafkaClusterID)
+	if err != nil {
+		return nil, restError(fmt.Errorf("read the cluster id from %s: %w", class.Spec.KafkaRest.Endpoint, err))
+	}
+	return &side{class: class, client: entry.client, clusterID: id}, nil
+}
+
+// restError turns REST failures into what the worker should do: a 429
+// with Retry-After waits that long; 401/403 are user errors.
+func restError(err error) error {
+	var re *kafkarest.Error
+	if errors.As(err, &re) {
+		if kafkarest.IsUnauthorized(err) {
+			return blocked(kafkalinkv1alpha1.ReasonCredentialsError, "%w", err)
+		}
+		if after := kafkarest.RetryAfter(err); after > 0 {
+			return &retryAfterError{after: after, err: err}
+		}
+	}
+	return err
+}
+
+// sides returns the local side (where the link object lives: the
+// destination, or the source for linkMode Source) and the remote cluster id.
+func (c *Controller) sides(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, status *kafkalinkv1alpha1.ClusterLinkStatus) (*side, string, error) {
+	local, remote := &cl.Spec.DestinationKafkaCluster, &cl.Spec.SourceKafkaCluster
+	localName, remoteName := "spec.destinationKafkaCluster", "spec.sourceKafkaCluster"
+	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+		local, remote = remote, local
+		localName, remoteName = remoteName, localName
+	}
+	l, err := c.resolveSide(ctx, cl, local.KafkaRestClassRef, localName)
+	if err != nil {
+		return nil, "", err
+	}
+	remoteID := remote.ClusterID
+	if remoteID == "" && remote.KafkaRestClassRef != nil {
+		r, err := c.resolveSide(ctx, cl, remote.KafkaRestClassRef, remoteName)
+		if err != nil {
+			return nil, "", err
+		}
+		remoteID = r.clusterID
+	}
+	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+		status.SourceKafkaClusterID, status.DestinationKafkaClusterID = l.clusterID, remoteID
+	} else {
+		status.SourceKafkaClusterID, status.DestinationKafkaClusterID = remoteID, l.clusterID
+	}
+	return l, remoteID, nil
+}
+
+// desiredLinkConfigs are the link's configs: connection settings for the
+// remote side from its bootstrap, authentication and TLS, filters,
+// auto-create and prefix, link and connection mode, then spec.configs on top.
+func (c *Controller) desiredLinkConfigs(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (map[string]string, error) {
+	remote := &cl.Spec.SourceKafkaCluster
+	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+		remote = &cl.Spec.DestinationKafkaCluster
+	}
+	cfg := map[string]string{}
+	inbound := cl.Spec.SourceInitiatedLink != nil && cl.Spec.SourceInitiatedLink.ConnectionMode == kafkalinkv1alpha1.ConnectionModeInbound
+	if !inbound {
+		resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: cl.Namespace}
+		gen, err := resolver.LinkConfigs(ctx, remote)
+		if err != nil {
+			return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "link credentials: %w", err)
+		}
+		cfg = gen
+	}
+	if sil := cl.Spec.SourceInitiatedLink; sil != nil {
+		cfg["link.mode"] = strings.ToUpper(string(sil.LinkMode))
+		if sil.ConnectionMode != "" {
+			cfg["connection.mode"] = strings.ToUpper(string(sil.ConnectionMode))
+		}
+	}
+	if len(cl.Spec.ConsumerGroupFilters) > 0 {
+		cfg["consumer.offset.sync.enable"] = "true"
+		cfg["consumer.offset.group.filters"] = filterJSON("groupFilters", cl.Spec.ConsumerGroupFilters)
+	}
+	if len(cl.Spec.ACLFilters) > 0 {
+		cfg["acl.sync.enable"] = "true"
+		cfg["acl.filters"] = aclFilterJSON(cl.Spec.ACLFilters)
+	}
+	if o := cl.Spec.MirrorTopicOptions; o != nil {
+		if o.Prefix != "" {
+			cfg["cluster.link.prefix"] = o.Prefix
+		}
+		if a := o.AutoCreateTopics; a != nil {
+			cfg["auto.create.mirror.topics.enable"] = fmt.Sprint(a.Enabled)
+			if len(a.TopicFilters) > 0 {
+				cfg["auto.create.mirror.topics.filters"] = filterJSON("topicFilters", a.TopicFilters)
+			}
+		}
+	}
+	for k, v := range cl.Spec.Configs {
+		cfg[k] = v
+	}
+	return cfg, nil
+}
+
+func filterJSON(field string, filters []kafkalinkv1alpha1.ResourceFilter) string {
+	type f struct {
+		Name        string `json:"name"`
+		PatternType string `json:"patternType"`
+		FilterType  string `json:"filterType"`
+	}
+	out := make([]f, 0, len(filters))
+	for _, x := range filters {
+		out = append(out, f{x.Name, string(x.PatternType), string(x.FilterType)})
+	}
+	b, _ := json.Marshal(map[string]any{field: out})
+	return string(b)
+}
+
+func aclFilterJSON(filters []kafkalinkv1alpha1.ACLFilter) string {
+	type rf struct {
+		ResourceType string `json:"resourceType"`
+		Name         string `json:"name,omitempty"`
+		PatternType  string `json:"patternType"`
+	}
+	type af struct {
+		Principal      string `json:"principal,omitempty"`
+		Host           string `json:"host,omitempty"`
+		Operation      string `json:"operation"`
+		PermissionType string `json:"permissionType"`
+	}
+	type f struct {
+		ResourceFilter rf `json:"resourceFilter"`
+		AccessFilter   af `json:"accessFilter"`
+	}
+	out := make([]f, 0, len(filters))
+	for _, x := range filters {
+		rt := x.ResourceFilter.ResourceType
+		if rt == "transcationId" { // CFK's spelling
+			rt = "transactionalId"
+		}
+		out = append(out, f{rf{rt, x.ResourceFilter.Name, x.ResourceFilter.PatternType},
+			af{x.AccessFilter.Principal, x.AccessFilter.Host, x.AccessFilter.Operation, x.AccessFilter.PermissionType}})
+	}
+	b, _ := json.Marshal(map[string]any{"aclFilters": out})
+	return string(b)
+}
+
+// configHash digests the desired configs (keyed by the object's UID, so the
+// digest of a password cannot be compared across objects).
+func configHash(uid string, cfg map[string]string) string {
+	h := sha256.New()
+	h.Write([]byte(uid))
+	for _, k := range credentials.SortedKeys(cfg) {
+		fmt.Fprintf(h, "\x00%s=%s", k, cfg[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// syncLink does steps 1-5 of DESIGN.md 4 and fills status and obs.
+func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, status *kafkalinkv1alpha1.ClusterLinkStatus, obs *observation) (result, error) {
+	logger := klog.FromContext(ctx)
+	local, remoteID, err := c.sides(ctx, cl, status)
+	if err != nil {
+		return result{}, err
+	}
+	linkName := cl.LinkName()
+	link, err := local.client.GetLink(ctx, local.clusterID, linkName)
+	switch {
+	case kafkarest.IsNotFound(err):
+		if obs.paused {
+			obs.linkExists = false
+			return result{requeueAfter: c.opts.ResyncPeriod}, nil
+		}
+		cfg, err := c.desiredLinkConfigs(ctx, cl)
+		if err != nil {
+			return result{}, err
+		}
+		if remoteID == "" && !(cl.Spec.SourceInitiatedLink != nil) {
+			// The REST API can discover the source id from bootstrap.servers.
+			logger.V(2).Info("Creating link without a source cluster id; the destination discovers it")
+		}
+		if err := local.client.CreateLink(ctx, local.clusterID, CreateLinkRequest{Name: linkName, SourceClusterID: remoteID, Configs: cfg}); err != nil {
+			c.recorder.Eventf(cl, corev1.EventTypeWarning, EventLinkCreateFailed, "Creating link %s failed: %v", linkName, err)
+			return result{}, restError(fmt.Errorf("create link %q: %w", linkName, err))
+		}
+		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkCreated, "Created link %s on cluster %s", linkName, local.clusterID)
+		status.AppliedLinkConfigs = configHash(string(cl.UID), cfg)
+		// Observe the new link (and create its mirrors) on the next sync.
+		obs.linkExists = false
+		return result{requeueAfter: time.Second}, nil
+	case err != nil:
+		return result{}, restError(fmt.Errorf("get link %q: %w", linkName, err))
+	}
+	obs.linkExists = true
+	obs.linkState, obs.linkError, obs.taskErrors = link.State, link.Error, link.TaskErrors
+	status.ClusterLinkID, status.LinkState = link.ID, link.State
+	status.LinkError = ""
+	if link.Error != "" && link.Error != "NO_ERROR" {
+		status.LinkError = strings.TrimSpace(link.Error + " " + link.ErrorMessage)
+	}
+
+	if !obs.paused {
+		if err := c.syncLinkConfigs(ctx, cl, local, linkName, status); err != nil {
+			return result{}, err
+		}
+	}
+
+	listed, err := local.client.ListMirrors(ctx, local.clusterID, linkName)
+	if err != nil {
+		return result{}, restError(fmt.Errorf("list mirrors of link %q: %w", linkName, err))
+	}
+	return c.syncMirrors(ctx, cl, local, linkName, listed, status, obs)
+}
+
+// syncLinkConfigs repairs config drift with one configs:alter call when the
+// desired configs changed since they were last applied.
+func (c *Controller) syncLinkConfigs(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, local *side, linkName string, status *kafkalinkv1alpha1.ClusterLinkStatus) error {
+	cfg, err := c.desiredLinkConfigs(ctx, cl)
+	if err != nil {
+		return err
+	}
+	hash := configHash(string(cl.UID), cfg)
+	if status.AppliedLinkConfigs == hash {
+		return nil
+	}
+	current, err := local.client.ListLinkConfigs(ctx, local.clusterID, linkName)
+	if err != nil {
+		return restError(fmt.Errorf("list configs of link %q: %w", linkName, err))
+	}
+	set := map[string]string{}
+	for k, v := range cfg {
+		// Sensitive values are never returned by the API: set them again.
+		if cur, ok := current[k]; !ok || cur != v || credentials.IsSensitive(k) {
+			set[k] = v
+		}
+	}
+	// The link mode and prefix cannot change on a live link.
+	for _, k := range []string{"link.mode", "connection.mode", "cluster.link.prefix"} {
+		delete(set, k)
+	}
+	if len(set) > 0 {
+		if err := local.client.AlterLinkConfigs(ctx, local.clusterID, linkName, set); err != nil {
+			return restError(fmt.Errorf("alter configs of link %q: %w", linkName, err))
+		}
+		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkConfigsUpdated, "Updated link configs: %s", strings.Join(credentials.SortedKeys(set), ", "))
+	}
+	status.AppliedLinkConfigs = hash
+	return nil
+}
