@@ -24,11 +24,11 @@ type observation struct {
 	taskErrors []string
 
 	// Per managed topic, by name.
-	notInDesiredState []string            // still converging
-	degraded          map[string]string   // FAILED, LINK_FAILED, SOURCE_UNAVAILABLE: status
-	blocked           map[string]string   // planner said BLOCKED: reason
-	actionFailed      map[string]string   // last action failed: message
-	stuck             map[string]string   // PENDING_* past the transition timeout: detail
+	notInDesiredState []string          // still converging
+	degraded          map[string]string // FAILED, LINK_FAILED, SOURCE_UNAVAILABLE: status
+	blocked           map[string]string // planner said BLOCKED: reason
+	actionFailed      map[string]string // last action failed: message
+	stuck             map[string]string // PENDING_* past the transition timeout: detail
 	total, ready      int
 }
 

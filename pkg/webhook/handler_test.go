@@ -200,9 +200,9 @@ func TestAdmitClusterLink(t *testing.T) {
 			wantFields: []string{"spec.mirrorTopics[name=demo-topic].state"},
 		},
 		"PROMOTE escalated to FAILOVER": {
-			op:  admissionv1.Update,
-			old: withStatus(demoLink(topic("demo-topic", kafkalinkv1alpha1.MirrorTopicStatePromote)), map[string]string{"demo-topic": "SOURCE_UNAVAILABLE"}),
-			obj: withStatus(demoLink(topic("demo-topic", kafkalinkv1alpha1.MirrorTopicStateFailover)), map[string]string{"demo-topic": "SOURCE_UNAVAILABLE"}),
+			op:          admissionv1.Update,
+			old:         withStatus(demoLink(topic("demo-topic", kafkalinkv1alpha1.MirrorTopicStatePromote)), map[string]string{"demo-topic": "SOURCE_UNAVAILABLE"}),
+			obj:         withStatus(demoLink(topic("demo-topic", kafkalinkv1alpha1.MirrorTopicStateFailover)), map[string]string{"demo-topic": "SOURCE_UNAVAILABLE"}),
 			wantAllowed: true,
 		},
 		"sourceTopicName changed": {
@@ -314,12 +314,12 @@ func anyContains(list []string, sub string) bool {
 func checkGolden(t *testing.T, name string, resp *admissionv1.AdmissionResponse) {
 	t.Helper()
 	type golden struct {
-		Allowed  bool                   `json:"allowed"`
-		Code     int32                  `json:"code,omitempty"`
-		Message  string                 `json:"message,omitempty"`
-		Causes   []metav1.StatusCause   `json:"causes,omitempty"`
-		Warnings []string               `json:"warnings,omitempty"`
-		Reason   metav1.StatusReason    `json:"reason,omitempty"`
+		Allowed  bool                 `json:"allowed"`
+		Code     int32                `json:"code,omitempty"`
+		Message  string               `json:"message,omitempty"`
+		Causes   []metav1.StatusCause `json:"causes,omitempty"`
+		Warnings []string             `json:"warnings,omitempty"`
+		Reason   metav1.StatusReason  `json:"reason,omitempty"`
 	}
 	g := golden{Allowed: resp.Allowed, Warnings: resp.Warnings}
 	if resp.Result != nil {
