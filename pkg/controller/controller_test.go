@@ -1,0 +1,358 @@
+package controller
+
+import (
+	"context"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest/emulator"
+)
+
+// clock is the emulator's clock; tests move it to complete transitions.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time        { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration)   { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+func newClock() *clock                 { return &clock{now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)} }
+func endpoint(suffix string) string    { return "/clusters/{cluster_id}/links/{link_name}" + suffix }
+func topicNames(ts ...string) []string { return ts }
+func (f *fixture) events() []string    { return drain(f.recorder.Events) }
+func drain(ch <-chan string) []string {
+	var out []string
+	for {
+		select {
+		case e := <-ch:
+			out = append(out, e)
+		default:
+			return out
+		}
+	}
+}
+
+// rest is the emulated destination and source, served over HTTP so the
+// controller's real REST client (pkg/kafkarest) is what is tested.
+type rest struct {
+	emu   *emulator.Emulator
+	clock *clock
+	dst   *httptest.Server
+	src   *httptest.Server
+}
+
+func newREST(t *testing.T, topics ...string) *rest {
+	t.Helper()
+	clk := newClock()
+	emu := emulator.New(emulator.WithClock(clk.Now), emulator.WithStopDelay(5*time.Second))
+	srcTopics := map[string]int{}
+	for _, tp := range topics {
+		srcTopics[tp] = 2
+	}
+	emu.AddCluster(emulator.ClusterConfig{ID: "onprem", Bootstrap: "onprem:9071", Username: "src", Password: "src-pass", Topics: srcTopics})
+	emu.AddCluster(emulator.ClusterConfig{ID: "lkc-cloud", Bootstrap: "cloud:9092", Username: "key", Password: "secret"})
+	r := &rest{emu: emu, clock: clk, dst: httptest.NewServer(emu.Cluster("lkc-cloud").Handler()), src: httptest.NewServer(emu.Cluster("onprem").Handler())}
+	t.Cleanup(r.dst.Close)
+	t.Cleanup(r.src.Close)
+	return r
+}
+
+func (r *rest) objects(links ...*kafkalinkv1alpha1.ClusterLink) []runtime.Object {
+	objs := []runtime.Object{
+		restClass("krc-cloud", r.dst.URL, "lkc-cloud"),
+		basicSecret("restclass-krc-cloud", "key", "secret"),
+		plainSecret("plainpassjks", "link-reader", "pw"),
+	}
+	for _, l := range links {
+		objs = append(objs, l)
+	}
+	return objs
+}
+
+// writes counts non-GET REST calls since mark.
+func (r *rest) calls(mark int) (reads, writes int, list []string) {
+	for _, q := range r.emu.Requests()[mark:] {
+		if q.Method == "GET" {
+			reads++
+		} else {
+			writes++
+		}
+		list = append(list, q.Method+" "+q.Endpoint)
+	}
+	return reads, writes, list
+}
+
+// handMirror creates a mirror under the link outside kafkalink.
+func (r *rest) handMirror(t *testing.T, link, topic string) {
+	t.Helper()
+	c, err := kafkarest.New(kafkarest.Config{Endpoint: r.dst.URL, Username: "key", Password: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateMirror(context.Background(), "lkc-cloud", link, kafkarest.CreateMirrorRequest{SourceTopicName: topic, MirrorTopicName: topic}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func converge(t *testing.T, f *fixture, name string, max int) {
+	t.Helper()
+	for i := 0; i < max; i++ {
+		if _, err := f.sync(name); err != nil {
+			t.Fatalf("sync %d: %v", i, err)
+		}
+		if c := condition(f.get(name), kafkalinkv1alpha1.ConditionReady); c != nil && c.Status == metav1.ConditionTrue {
+			return
+		}
+	}
+	cl := f.get(name)
+	t.Fatalf("not Ready after %d syncs: %+v", max, cl.Status)
+}
+
+func TestCreateLinkAndMirrorsThenSteadyState(t *testing.T) {
+	r := newREST(t, "orders", "payments")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("orders", ""), mt("payments", kafkalinkv1alpha1.MirrorTopicStatePause)))...)
+	converge(t, f, "demo", 4)
+
+	cl := f.get("demo")
+	if !slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Errorf("finalizer not added: %v", cl.Finalizers)
+	}
+	dst := r.emu.Cluster("lkc-cloud")
+	cfg := dst.LinkConfigs("demo")
+	if cfg["bootstrap.servers"] != "onprem:9071" || cfg["security.protocol"] == "" {
+		t.Errorf("link configs %v", cfg)
+	}
+	for topic, want := range map[string]string{"orders": "ACTIVE", "payments": "PAUSED"} {
+		if st, _, ok := dst.Mirror("demo", topic); !ok || st != want {
+			t.Errorf("emulated %s: %q, want %s", topic, st, want)
+		}
+		if s := topicStatus(cl, topic); s == nil || s.Status != want || !s.Created {
+			t.Errorf("status of %s: %+v", topic, s)
+		}
+	}
+	if cl.Status.MirrorTopicsReady != "2/2" || cl.Status.ObservedGeneration != 1 || cl.Status.LinkState != "ACTIVE" {
+		t.Errorf("status %+v", cl.Status)
+	}
+	events := strings.Join(f.events(), "\n")
+	for _, want := range []string{"LinkCreated", "MirrorCreated", "MirrorsPaused"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("no %s event in\n%s", want, events)
+		}
+	}
+
+	// Steady state: one reconcile reads the link and the mirror list, writes
+	// nothing to REST and nothing to the apiserver.
+	mark := len(r.emu.Requests())
+	f.resetActions()
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	reads, writes, list := r.calls(mark)
+	if writes != 0 || reads > 2 {
+		t.Errorf("steady-state reconcile made %d REST reads and %d writes: %v", reads, writes, list)
+	}
+	if n := f.writes(); n != 0 {
+		t.Errorf("steady-state reconcile wrote %d times to the apiserver", n)
+	}
+}
+
+func TestBatchActionsAndPromote(t *testing.T) {
+	r := newREST(t, "a", "b", "c")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", ""), mt("b", ""), mt("c", "")))...)
+	converge(t, f, "demo", 4)
+
+	cl := f.get("demo")
+	for i := range cl.Spec.MirrorTopics {
+		cl.Spec.MirrorTopics[i].State = kafkalinkv1alpha1.MirrorTopicStatePause
+	}
+	cl.Generation++
+	f.update(cl)
+	mark := len(r.emu.Requests())
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:pause")); n != 1 {
+		t.Errorf("pausing 3 topics: %d mirrors:pause calls, want 1", n)
+	}
+	_, writes, list := r.calls(mark)
+	if writes != 1 {
+		t.Errorf("REST writes %d: %v", writes, list)
+	}
+	converge(t, f, "demo", 3)
+
+	cl = f.get("demo")
+	cl.Spec.MirrorTopics[0].State = kafkalinkv1alpha1.MirrorTopicStatePromote
+	cl.Generation++
+	f.update(cl)
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	cl = f.get("demo")
+	if s := topicStatus(cl, "a"); s.Status != "PENDING_STOPPED" || s.LastAction != "PROMOTE" || s.LastActionTime == nil {
+		t.Errorf("after promote: %+v", s)
+	}
+	if c := condition(cl, kafkalinkv1alpha1.ConditionMirrorsSynced); c == nil || c.Status != metav1.ConditionFalse {
+		t.Errorf("MirrorsSynced during PENDING_STOPPED: %+v", c)
+	}
+	r.clock.Add(10 * time.Second)
+	converge(t, f, "demo", 2)
+	if s := topicStatus(f.get("demo"), "a"); s.Status != "STOPPED" {
+		t.Errorf("after the stop delay: %+v", s)
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:promote")); n != 1 {
+		t.Errorf("promote calls: %d, want 1", n)
+	}
+}
+
+func TestRemovedTopicsAndUnmanagedMirrors(t *testing.T) {
+	r := newREST(t, "keep", "drop", "promoted", "hand-made")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("keep", ""), mt("drop", ""), mt("promoted", kafkalinkv1alpha1.MirrorTopicStateActive)))...)
+	converge(t, f, "demo", 4)
+	cl := f.get("demo")
+	cl.Spec.MirrorTopics[2].State = kafkalinkv1alpha1.MirrorTopicStateFailover
+	f.update(cl)
+	_, _ = f.sync("demo")
+	r.clock.Add(10 * time.Second)
+	converge(t, f, "demo", 3)
+
+	// A mirror made by hand under the same link is never touched.
+	r.handMirror(t, "demo", "hand-made")
+
+	cl = f.get("demo")
+	cl.Spec.MirrorTopics = cl.Spec.MirrorTopics[:1] // drop "drop" and "promoted"
+	f.update(cl)
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	converge(t, f, "demo", 2)
+	dst := r.emu.Cluster("lkc-cloud")
+	if _, _, ok := dst.Mirror("demo", "drop"); ok {
+		t.Error("removed mirroring topic not deleted")
+	}
+	if !slices.Contains(dst.Topics(), "promoted") {
+		t.Error("a failed-over topic was deleted")
+	}
+	if st, _, ok := dst.Mirror("demo", "hand-made"); !ok || st != "ACTIVE" {
+		t.Errorf("hand-made mirror touched: %q %v", st, ok)
+	}
+	cl = f.get("demo")
+	if cl.Status.UnmanagedMirrorTopics != 1 || len(cl.Status.MirrorTopics) != 1 {
+		t.Errorf("status after removal: unmanaged %d, topics %+v", cl.Status.UnmanagedMirrorTopics, cl.Status.MirrorTopics)
+	}
+	if n := r.emu.Count("DELETE", "/clusters/{cluster_id}/topics/{topic_name}"); n != 1 {
+		t.Errorf("topic deletes %d, want 1", n)
+	}
+}
+
+func TestDeletionFailsOverThenDeletesLink(t *testing.T) {
+	r := newREST(t, "a", "b", "hand")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", ""), mt("b", kafkalinkv1alpha1.MirrorTopicStatePause)))...)
+	converge(t, f, "demo", 4)
+	r.handMirror(t, "demo", "hand")
+
+	cl := f.get("demo")
+	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f.update(cl)
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 1 {
+		t.Fatalf("failover batches %d, want 1", n)
+	}
+	if got := f.get("demo").Finalizers; !slices.Contains(got, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Fatal("finalizer removed while mirrors are PENDING_STOPPED")
+	}
+	r.clock.Add(10 * time.Second)
+	for i := 0; i < 3 && slices.Contains(f.get("demo").Finalizers, kafkalinkv1alpha1.FinalizerClusterLink); i++ {
+		if _, err := f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.get("demo").Finalizers; slices.Contains(got, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Fatal("finalizer never removed")
+	}
+	if n := r.emu.Count("DELETE", endpoint("")); n != 1 {
+		t.Errorf("link deletes %d, want 1", n)
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 1 {
+		t.Errorf("failover batches %d, want 1", n)
+	}
+	for _, tp := range topicNames("a", "b", "hand") {
+		if !slices.Contains(r.emu.Cluster("lkc-cloud").Topics(), tp) {
+			t.Errorf("topic %s lost on link deletion", tp)
+		}
+	}
+}
+
+func TestDeletionRetainAndUnreachable(t *testing.T) {
+	r := newREST(t, "a")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
+	converge(t, f, "demo", 4)
+
+	r.emu.SetFaults("lkc-cloud", emulator.Faults{ErrorRate: 1})
+	cl := f.get("demo")
+	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f.update(cl)
+	if _, err := f.sync("demo"); err == nil {
+		t.Fatal("deletion with an unreachable destination reported success")
+	}
+	cl = f.get("demo")
+	if !slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Fatal("finalizer dropped while the destination fails")
+	}
+	if c := condition(cl, kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonDeletionBlocked {
+		t.Errorf("Ready during blocked deletion: %+v", c)
+	}
+	if ev := strings.Join(f.events(), "\n"); !strings.Contains(ev, "DeletionBlocked") {
+		t.Errorf("no DeletionBlocked event:\n%s", ev)
+	}
+
+	// Retain: the documented way out. No REST call at all.
+	cl.Spec.DeletionPolicy = kafkalinkv1alpha1.DeletionPolicyRetain
+	f.update(cl)
+	mark := len(r.emu.Requests())
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, list := r.calls(mark); len(list) != 0 {
+		t.Errorf("Retain made REST calls: %v", list)
+	}
+	if slices.Contains(f.get("demo").Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Error("Retain kept the finalizer")
+	}
+}
+
+func TestMissingClassAndBadCredentials(t *testing.T) {
+	r := newREST(t, "a")
+	f := newFixture(t, DefaultRESTClientFactory(nil), clusterLink("demo", mt("a", "")), plainSecret("plainpassjks", "u", "p"))
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	c := condition(f.get("demo"), kafkalinkv1alpha1.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionFalse || c.Reason != kafkalinkv1alpha1.ReasonKafkaRestClassNotFound || !strings.Contains(c.Message, "krc-cloud") {
+		t.Errorf("Ready without a class: %+v", c)
+	}
+	if n := len(r.emu.Requests()); n != 0 {
+		t.Errorf("%d REST calls without a class", n)
+	}
+
+	g := newFixture(t, DefaultRESTClientFactory(nil), restClass("krc-cloud", r.dst.URL, "lkc-cloud"), basicSecret("restclass-krc-cloud", "key", "wrong"),
+		plainSecret("plainpassjks", "u", "p"), clusterLink("demo", mt("a", "")))
+	_, _ = g.sync("demo")
+	c = condition(g.get("demo"), kafkalinkv1alpha1.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, "401") {
+		t.Errorf("Ready with wrong credentials: %+v", c)
+	}
+}

@@ -1,0 +1,363 @@
+// Package devenv starts kafkalink's whole local environment — a pinned
+// etcd + kube-apiserver (pkg/localcluster), the REST emulator with an
+// "on-prem" source and a "cloud" destination cluster, the CRDs, the
+// admission webhook and the controller — in one process. `make run`, the
+// end-to-end tests and the benchmarks all use it, so they exercise the same
+// wiring a user sees.
+package devenv
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/metadata"
+	"k8s.io/klog/v2"
+	"k8s.io/klog/v2/textlogger"
+
+	"github.com/kafkalink/kafkalink/pkg/certs"
+	"github.com/kafkalink/kafkalink/pkg/controller"
+	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest/emulator"
+	"github.com/kafkalink/kafkalink/pkg/localcluster"
+	"github.com/kafkalink/kafkalink/pkg/webhook"
+)
+
+// The emulated clusters match artifacts/examples: their ids, bootstrap
+// addresses and the REST classes that point at them.
+const (
+	SourceClusterID      = "onprem-kafka"
+	SourceBootstrap      = "kafka.operator.svc.cluster.local:9071"
+	DestinationClusterID = "lkc-cloud"
+	DestinationBootstrap = "pkc-xxxxx.us-west4.gcp.confluent.cloud:9092"
+	sourceRESTUser       = "kafka-rest"
+)
+
+// SourceTopics are the topics the emulated source cluster starts with.
+var SourceTopics = map[string]int{"demo-topic": 3, "orders": 6, "payments": 3, "inventory": 3, "audit": 1}
+
+// Options configure Start.
+type Options struct {
+	// Dir is the run directory (logs, kubeconfig, certificates); a new
+	// temporary one when empty. Stop removes it unless Keep.
+	Dir  string
+	Keep bool
+	// Progress receives one line per step; io.Discard when nil.
+	Progress io.Writer
+	// StopDelay is how long the emulator keeps a promoted or failed-over
+	// mirror PENDING_STOPPED (default 2s).
+	StopDelay time.Duration
+	// InitialLag and LagDrainPerSecond shape the lag of new mirrors
+	// (defaults 0: caught up at once).
+	InitialLag, LagDrainPerSecond int64
+	// Controller tweaks the controller options (tests shorten intervals).
+	Controller func(*controller.Options)
+	// MetricsAddr serves the controller's /metrics ("0" disables; a free
+	// loopback port when empty).
+	MetricsAddr string
+}
+
+// Env is a running environment.
+type Env struct {
+	Dir        string
+	Kubeconfig string
+	Cluster    *localcluster.Cluster
+	Emulator   *emulator.Emulator
+	Kafkalink  versioned.Interface
+
+	SourceURL, DestinationURL string
+	// DestinationCA verifies the destination's TLS certificate.
+	DestinationCA []byte
+	// Credentials of the emulated REST endpoints (generated per run).
+	SourceUser, SourcePassword           string
+	DestinationUser, DestinationPassword string
+
+	WebhookURL  string
+	MetricsAddr string
+	// Logs maps a component to its log file.
+	Logs map[string]string
+
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	errs     []error
+	logFiles []*os.File
+	stopOnce sync.Once
+	keep     bool
+}
+
+// RepoRoot finds the repository root (the directory with kafkalink's go.mod).
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/kafkalink/kafkalink\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("kafkalink repository root not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func secret() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Start brings the environment up; Stop tears it down. On error everything
+// already started is stopped.
+func Start(ctx context.Context, opts Options) (env *Env, err error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	step := func(format string, args ...any) { fmt.Fprintf(progress, "kafkalink: "+format+"\n", args...) }
+
+	dir := opts.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "kafkalink-run-"); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	env = &Env{Dir: dir, cancel: cancel, keep: opts.Keep, Logs: map[string]string{}}
+	defer func() {
+		if err != nil {
+			_ = env.Stop()
+		}
+	}()
+
+	step("starting etcd and kube-apiserver (pinned v1.37.2) in %s", dir)
+	start := time.Now()
+	env.Cluster, err = localcluster.Start(ctx, localcluster.Options{Dir: filepath.Join(dir, "apiserver"), KeepDir: true, LogWriter: progress})
+	if err != nil {
+		return env, fmt.Errorf("start the local API server: %w", err)
+	}
+	env.Kubeconfig = env.Cluster.KubeconfigPath
+	env.Logs["etcd"], env.Logs["kube-apiserver"] = env.Cluster.EtcdLog, env.Cluster.APIServerLog
+	step("API server ready in %s at %s", time.Since(start).Round(100*time.Millisecond), env.Cluster.URL)
+	if env.Kafkalink, err = versioned.NewForConfig(env.Cluster.Config); err != nil {
+		return env, err
+	}
+	if err := env.Cluster.InstallCRDs(ctx, filepath.Join(root, "manifests", "base", "crds")); err != nil {
+		return env, fmt.Errorf("install CRDs: %w", err)
+	}
+	step("CRDs installed")
+
+	if err := env.startEmulator(runCtx, opts); err != nil {
+		return env, err
+	}
+	step("REST emulator: source %s at %s (http), destination %s at %s (https, basic auth)", SourceClusterID, env.SourceURL, DestinationClusterID, env.DestinationURL)
+
+	logger, err := env.fileLogger("kafkalink")
+	if err != nil {
+		return env, err
+	}
+	if err := env.startWebhook(runCtx, logger, root); err != nil {
+		return env, err
+	}
+	step("webhook serving at %s", env.WebhookURL)
+	if err := env.startController(runCtx, logger, opts); err != nil {
+		return env, err
+	}
+	step("controller running (metrics at %s)", env.MetricsAddr)
+	return env, nil
+}
+
+func (e *Env) fileLogger(name string) (logr.Logger, error) {
+	path := filepath.Join(e.Dir, name+".log")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return logr.Logger{}, err
+	}
+	e.logFiles = append(e.logFiles, f)
+	e.Logs[name] = path
+	return textlogger.NewLogger(textlogger.NewConfig(textlogger.Output(f), textlogger.Verbosity(2))), nil
+}
+
+func (e *Env) startEmulator(ctx context.Context, opts Options) error {
+	stopDelay := opts.StopDelay
+	if stopDelay == 0 {
+		stopDelay = 2 * time.Second
+	}
+	e.Emulator = emulator.New(emulator.WithStopDelay(stopDelay), emulator.WithLagDecay(opts.InitialLag, opts.LagDrainPerSecond))
+	e.SourceUser, e.SourcePassword = sourceRESTUser, secret()
+	e.DestinationUser, e.DestinationPassword = "CLOUDKEY"+strings.ToUpper(secret()[:8]), secret()
+	e.Emulator.AddCluster(emulator.ClusterConfig{ID: SourceClusterID, Bootstrap: SourceBootstrap, Username: e.SourceUser, Password: e.SourcePassword, Topics: SourceTopics})
+	e.Emulator.AddCluster(emulator.ClusterConfig{ID: DestinationClusterID, Bootstrap: DestinationBootstrap, Username: e.DestinationUser, Password: e.DestinationPassword})
+
+	ca, err := certs.NewCA("kafkalink-run emulator CA", 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	pair, err := ca.Issue("127.0.0.1", []string{"127.0.0.1", "localhost"}, 24*time.Hour, false)
+	if err != nil {
+		return err
+	}
+	cert, err := tls.X509KeyPair(pair.CertPEM, pair.KeyPEM)
+	if err != nil {
+		return err
+	}
+	e.DestinationCA = ca.CertPEM
+	if e.SourceURL, err = e.Emulator.Serve(ctx, SourceClusterID, "127.0.0.1:0", nil); err != nil {
+		return fmt.Errorf("serve the source REST emulator: %w", err)
+	}
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if e.DestinationURL, err = e.Emulator.Serve(ctx, DestinationClusterID, "127.0.0.1:0", tlsConfig); err != nil {
+		return fmt.Errorf("serve the destination REST emulator: %w", err)
+	}
+	return nil
+}
+
+func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string) error {
+	ca, err := certs.NewCA("kafkalink-run webhook CA", 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	pair, err := ca.Issue("127.0.0.1", []string{"127.0.0.1"}, 24*time.Hour, false)
+	if err != nil {
+		return err
+	}
+	certDir := filepath.Join(e.Dir, "webhook-certs")
+	if err := os.MkdirAll(certDir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(certDir, "tls.crt"), pair.CertPEM, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(certDir, "tls.key"), pair.KeyPEM, 0o600); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	e.WebhookURL = "https://" + ln.Addr().String()
+	md, err := metadata.NewForConfig(e.Cluster.Config)
+	if err != nil {
+		return err
+	}
+	e.goRun("webhook", func() error {
+		return webhook.Run(klog.NewContext(ctx, logger.WithName("webhook")), webhook.Options{
+			Listener: ln, CertDir: certDir, MetricsAddr: "0",
+			Lookup: &webhook.ClientLookup{Kafkalink: e.Kafkalink, Metadata: md},
+		})
+	})
+	if err := waitTLS(ctx, ln.Addr().String(), ca.CertPEM); err != nil {
+		return fmt.Errorf("webhook did not start: %w", err)
+	}
+	manifest := filepath.Join(root, "manifests", "base", "webhook", "validatingwebhookconfiguration.yaml")
+	if err := e.Cluster.InstallWebhook(ctx, manifest, e.WebhookURL, ca.CertPEM); err != nil {
+		return fmt.Errorf("install the webhook configuration: %w", err)
+	}
+	return nil
+}
+
+func (e *Env) startController(ctx context.Context, logger logr.Logger, opts Options) error {
+	e.MetricsAddr = opts.MetricsAddr
+	if e.MetricsAddr == "" {
+		port, err := localcluster.FreePort()
+		if err != nil {
+			return err
+		}
+		e.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	co := controller.Options{ResyncPeriod: 30 * time.Second, TransitionPollInterval: time.Second, TransitionTimeout: 2 * time.Minute}
+	if opts.Controller != nil {
+		opts.Controller(&co)
+	}
+	e.goRun("controller", func() error {
+		return controller.RunManager(klog.NewContext(ctx, logger.WithName("controller")), e.Cluster.Config, controller.ManagerOptions{
+			Options: co, Workers: 2, MetricsAddr: e.MetricsAddr,
+		})
+	})
+	return nil
+}
+
+func (e *Env) goRun(name string, run func() error) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := run(); err != nil && !errors.Is(err, context.Canceled) {
+			e.mu.Lock()
+			e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+			e.mu.Unlock()
+		}
+	}()
+}
+
+// Err reports a component that stopped with an error.
+func (e *Env) Err() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return errors.Join(e.errs...)
+}
+
+func waitTLS(ctx context.Context, addr string, caPEM []byte) error {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+		if err == nil {
+			return conn.Close()
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Kubectl runs the real kubectl against the environment and returns its
+// combined output.
+func (e *Env) Kubectl(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", e.Kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// Stop stops the controller, webhook, emulator and API server, and removes
+// the run directory unless Keep was set.
+func (e *Env) Stop() error {
+	var err error
+	e.stopOnce.Do(func() {
+		e.cancel()
+		e.wg.Wait()
+		if e.Cluster != nil {
+			err = e.Cluster.Stop()
+		}
+		for _, f := range e.logFiles {
+			_ = f.Close()
+		}
+		if !e.keep {
+			err = errors.Join(err, os.RemoveAll(e.Dir))
+		}
+	})
+	return err
+}
