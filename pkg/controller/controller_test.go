@@ -43,14 +43,14 @@ func drain(ch <-chan string) []string {
 
 // rest is the emulated destination and source, served over HTTP so the
 // controller's real REST client (pkg/kafkarest) is what is tested.
-type rest struct {
+type emuREST struct {
 	emu   *emulator.Emulator
 	clock *clock
 	dst   *httptest.Server
 	src   *httptest.Server
 }
 
-func newREST(t *testing.T, topics ...string) *rest {
+func newREST(t testing.TB, topics ...string) *emuREST {
 	t.Helper()
 	clk := newClock()
 	emu := emulator.New(emulator.WithClock(clk.Now), emulator.WithStopDelay(5*time.Second))
@@ -60,13 +60,13 @@ func newREST(t *testing.T, topics ...string) *rest {
 	}
 	emu.AddCluster(emulator.ClusterConfig{ID: "onprem", Bootstrap: "onprem:9071", Username: "src", Password: "src-pass", Topics: srcTopics})
 	emu.AddCluster(emulator.ClusterConfig{ID: "lkc-cloud", Bootstrap: "cloud:9092", Username: "key", Password: "secret"})
-	r := &rest{emu: emu, clock: clk, dst: httptest.NewServer(emu.Cluster("lkc-cloud").Handler()), src: httptest.NewServer(emu.Cluster("onprem").Handler())}
+	r := &emuREST{emu: emu, clock: clk, dst: httptest.NewServer(emu.Cluster("lkc-cloud").Handler()), src: httptest.NewServer(emu.Cluster("onprem").Handler())}
 	t.Cleanup(r.dst.Close)
 	t.Cleanup(r.src.Close)
 	return r
 }
 
-func (r *rest) objects(links ...*kafkalinkv1alpha1.ClusterLink) []runtime.Object {
+func (r *emuREST) objects(links ...*kafkalinkv1alpha1.ClusterLink) []runtime.Object {
 	objs := []runtime.Object{
 		restClass("krc-cloud", r.dst.URL, "lkc-cloud"),
 		basicSecret("restclass-krc-cloud", "key", "secret"),
@@ -79,7 +79,7 @@ func (r *rest) objects(links ...*kafkalinkv1alpha1.ClusterLink) []runtime.Object
 }
 
 // writes counts non-GET REST calls since mark.
-func (r *rest) calls(mark int) (reads, writes int, list []string) {
+func (r *emuREST) calls(mark int) (reads, writes int, list []string) {
 	for _, q := range r.emu.Requests()[mark:] {
 		if q.Method == "GET" {
 			reads++
@@ -91,8 +91,15 @@ func (r *rest) calls(mark int) (reads, writes int, list []string) {
 	return reads, writes, list
 }
 
+// exists reports whether the ClusterLink is still stored (a deleted object
+// goes once its last finalizer is removed).
+func (f *fixture) exists(name string) bool {
+	_, err := f.client.KafkalinkV1alpha1().ClusterLinks(testNamespace).Get(f.ctx, name, metav1.GetOptions{})
+	return err == nil
+}
+
 // handMirror creates a mirror under the link outside kafkalink.
-func (r *rest) handMirror(t *testing.T, link, topic string) {
+func (r *emuREST) handMirror(t *testing.T, link, topic string) {
 	t.Helper()
 	c, err := kafkarest.New(kafkarest.Config{Endpoint: r.dst.URL, Username: "key", Password: "secret"})
 	if err != nil {
@@ -174,7 +181,6 @@ func TestBatchActionsAndPromote(t *testing.T) {
 	for i := range cl.Spec.MirrorTopics {
 		cl.Spec.MirrorTopics[i].State = kafkalinkv1alpha1.MirrorTopicStatePause
 	}
-	cl.Generation++
 	f.update(cl)
 	mark := len(r.emu.Requests())
 	if _, err := f.sync("demo"); err != nil {
@@ -191,7 +197,6 @@ func TestBatchActionsAndPromote(t *testing.T) {
 
 	cl = f.get("demo")
 	cl.Spec.MirrorTopics[0].State = kafkalinkv1alpha1.MirrorTopicStatePromote
-	cl.Generation++
 	f.update(cl)
 	if _, err := f.sync("demo"); err != nil {
 		t.Fatal(err)
@@ -275,13 +280,13 @@ func TestDeletionFailsOverThenDeletesLink(t *testing.T) {
 		t.Fatal("finalizer removed while mirrors are PENDING_STOPPED")
 	}
 	r.clock.Add(10 * time.Second)
-	for i := 0; i < 3 && slices.Contains(f.get("demo").Finalizers, kafkalinkv1alpha1.FinalizerClusterLink); i++ {
+	for i := 0; i < 3 && f.exists("demo"); i++ {
 		if _, err := f.sync("demo"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := f.get("demo").Finalizers; slices.Contains(got, kafkalinkv1alpha1.FinalizerClusterLink) {
-		t.Fatal("finalizer never removed")
+	if f.exists("demo") {
+		t.Fatalf("finalizer never removed: %+v", f.get("demo").Status.Conditions)
 	}
 	if n := r.emu.Count("DELETE", endpoint("")); n != 1 {
 		t.Errorf("link deletes %d, want 1", n)
@@ -329,7 +334,7 @@ func TestDeletionRetainAndUnreachable(t *testing.T) {
 	if _, _, list := r.calls(mark); len(list) != 0 {
 		t.Errorf("Retain made REST calls: %v", list)
 	}
-	if slices.Contains(f.get("demo").Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+	if f.exists("demo") {
 		t.Error("Retain kept the finalizer")
 	}
 }
@@ -354,5 +359,25 @@ func TestMissingClassAndBadCredentials(t *testing.T) {
 	c = condition(g.get("demo"), kafkalinkv1alpha1.ConditionReady)
 	if c == nil || c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, "401") {
 		t.Errorf("Ready with wrong credentials: %+v", c)
+	}
+}
+
+func TestNoConfigAlterAfterCreate(t *testing.T) {
+	r := newREST(t, "a")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
+	converge(t, f, "demo", 4)
+	if n := r.emu.Count("PUT", endpoint("/configs:alter")) + r.emu.Count("POST", endpoint("/configs:alter")); n != 0 {
+		t.Errorf("configs:alter called %d times for a link created with its configs", n)
+	}
+	// A changed spec config is applied with one configs:alter.
+	cl := f.get("demo")
+	cl.Spec.Configs = map[string]string{"consumer.offset.sync.ms": "5000"}
+	f.update(cl)
+	converge(t, f, "demo", 2)
+	if n := r.emu.Count("PUT", endpoint("/configs:alter")); n != 1 {
+		t.Errorf("configs:alter called %d times after a config change, want 1", n)
+	}
+	if got := r.emu.Cluster("lkc-cloud").LinkConfigs("demo")["consumer.offset.sync.ms"]; got != "5000" {
+		t.Errorf("config on the destination: %q", got)
 	}
 }

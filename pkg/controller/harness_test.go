@@ -2,11 +2,15 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	metadatafake "k8s.io/client-go/metadata/fake"
@@ -22,7 +26,7 @@ import (
 // fixture is a controller on fake clientsets, synced by hand (no workers),
 // so a test controls exactly when each reconcile happens.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	c        *Controller
 	kube     *kubefake.Clientset
@@ -33,7 +37,7 @@ type fixture struct {
 
 const testNamespace = "operator"
 
-func newFixture(t *testing.T, factory RESTClientFactory, objs ...runtime.Object) *fixture {
+func newFixture(t testing.TB, factory RESTClientFactory, objs ...runtime.Object) *fixture {
 	t.Helper()
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
@@ -63,6 +67,7 @@ func newFixture(t *testing.T, factory RESTClientFactory, objs ...runtime.Object)
 		client: fake.NewSimpleClientset(linkObjs...),
 		now:    time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC),
 	}
+	apiserverSemantics(f.client)
 	meta := metadatafake.NewSimpleMetadataClient(scheme, secretMeta...)
 	c, err := NewController(ctx, Options{
 		KubeClient:             f.kube,
@@ -92,6 +97,46 @@ func newFixture(t *testing.T, factory RESTClientFactory, objs ...runtime.Object)
 	}
 	f.c = c
 	return f
+}
+
+// apiserverSemantics makes the fake clientset behave like the apiserver
+// where the controller depends on it: every write bumps resourceVersion, a
+// write with a stale resourceVersion is a conflict, the status subresource
+// changes only status, and a main-resource update leaves status alone.
+func apiserverSemantics(client *fake.Clientset) {
+	var rv int64 = 1000
+	client.PrependReactor("update", "clusterlinks", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		u := action.(clienttesting.UpdateAction)
+		obj := u.GetObject().(*kafkalinkv1alpha1.ClusterLink).DeepCopy()
+		gvr := u.GetResource()
+		cur, err := client.Tracker().Get(gvr, u.GetNamespace(), obj.Name)
+		if err != nil {
+			return true, nil, err
+		}
+		current := cur.(*kafkalinkv1alpha1.ClusterLink)
+		if obj.ResourceVersion != "" && obj.ResourceVersion != current.ResourceVersion {
+			return true, nil, apierrors.NewConflict(gvr.GroupResource(), obj.Name, fmt.Errorf("the object has been modified"))
+		}
+		next := current.DeepCopy()
+		if u.GetSubresource() == "status" {
+			next.Status = obj.Status
+		} else {
+			obj.Status = current.Status
+			next = obj
+			if !equality.Semantic.DeepEqual(current.Spec, obj.Spec) {
+				next.Generation = current.Generation + 1
+			}
+			if next.DeletionTimestamp != nil && len(next.Finalizers) == 0 {
+				return true, next, client.Tracker().Delete(gvr, u.GetNamespace(), obj.Name)
+			}
+		}
+		rv++
+		next.ResourceVersion = strconv.FormatInt(rv, 10)
+		if err := client.Tracker().Update(gvr, next, u.GetNamespace()); err != nil {
+			return true, nil, err
+		}
+		return true, next, nil
+	})
 }
 
 // sync runs one reconcile of a ClusterLink after the informers caught up
@@ -210,7 +255,7 @@ func restClass(name, endpoint, clusterID string) *kafkalinkv1alpha1.KafkaRestCla
 
 func clusterLink(name string, topics ...kafkalinkv1alpha1.MirrorTopic) *kafkalinkv1alpha1.ClusterLink {
 	return &kafkalinkv1alpha1.ClusterLink{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace, Generation: 1, UID: "uid-" + "1"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace, Generation: 1, UID: "uid-" + "1", ResourceVersion: "1"},
 		Spec: kafkalinkv1alpha1.ClusterLinkSpec{
 			DestinationKafkaCluster: kafkalinkv1alpha1.KafkaClusterSpec{
 				KafkaRestClassRef: &kafkalinkv1alpha1.KafkaRestClassRef{Name: "krc-cloud"},

@@ -40,7 +40,8 @@ type LinkPlan struct {
 	Release []string
 	// Wait are topics with nothing to do yet (requeue soon).
 	Wait []string
-	// Unmanaged are mirrors under the link never listed in spec.mirrorTopics.
+	// Unmanaged are mirrors under the link never listed in
+	// spec.mirrorTopics (stopped topics, normal topics now, are not counted).
 	Unmanaged []string
 	// Decisions has the decision for every topic in spec.mirrorTopics.
 	Decisions map[string]Decision
@@ -126,7 +127,8 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 		}
 	}
 	for _, m := range observed {
-		if !inSpec[m.Name] && managed[m.Name] == nil {
+		// Stopped topics are normal topics, not mirrors: not counted.
+		if !inSpec[m.Name] && managed[m.Name] == nil && !ParseStatus(m.Status).Stopped() {
 			plan.Unmanaged = append(plan.Unmanaged, m.Name)
 		}
 	}

@@ -56,7 +56,7 @@ func TestPlanLink(t *testing.T) {
 			name:     "mirrors never in spec are unmanaged and untouched",
 			spec:     []kafkalinkv1alpha1.MirrorTopic{topic("a", DesiredActive)},
 			prev:     []kafkalinkv1alpha1.MirrorTopicStatus{managed("a", "ACTIVE")},
-			observed: []ObservedMirror{listed("a", "ACTIVE"), listed("auto.1", "ACTIVE"), listed("auto.2", "PAUSED")},
+			observed: []ObservedMirror{listed("a", "ACTIVE"), listed("auto.1", "ACTIVE"), listed("auto.2", "PAUSED"), listed("was-promoted", "STOPPED")},
 			want:     LinkPlan{Unmanaged: []string{"auto.1", "auto.2"}},
 		},
 		{

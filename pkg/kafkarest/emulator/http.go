@@ -1,0 +1,465 @@
+package emulator
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// apiError is an error answered as the spec's Error schema.
+type apiError struct {
+	Status  int
+	Code    int
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func errf(status, code int, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) *apiError {
+	return errf(http.StatusNotFound, http.StatusNotFound, format, args...)
+}
+
+func badRequest(format string, args ...any) *apiError {
+	return errf(http.StatusBadRequest, http.StatusBadRequest, format, args...)
+}
+
+// errorBody is the spec's Error schema.
+type errorBody struct {
+	ErrorCode int     `json:"error_code"`
+	Message   *string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error_code":500,"message":"encoding failure"}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	msg := e.Message
+	writeJSON(w, e.Status, errorBody{ErrorCode: e.Code, Message: &msg})
+}
+
+// response is what a route handler produces.
+type response struct {
+	status int
+	body   any // nil: no body
+}
+
+type handlerFunc func(r *http.Request, p params) (response, *apiError)
+
+type params map[string]string
+
+type route struct {
+	method   string
+	template string
+	segs     []string
+	literals int
+	h        handlerFunc
+}
+
+func (c *Cluster) routes() []*route {
+	const (
+		cl    = "/clusters/{cluster_id}"
+		links = cl + "/links"
+		lnk   = links + "/{link_name}"
+	)
+	rs := []*route{
+		{method: http.MethodGet, template: "/clusters", h: c.listClusters},
+		{method: http.MethodGet, template: cl, h: c.getCluster},
+		{method: http.MethodGet, template: cl + "/topics/{topic_name}", h: c.getTopic},
+		{method: http.MethodDelete, template: cl + "/topics/{topic_name}", h: c.deleteTopic},
+		{method: http.MethodGet, template: links, h: c.listLinks},
+		{method: http.MethodPost, template: links, h: c.createLink},
+		{method: http.MethodGet, template: lnk, h: c.getLink},
+		{method: http.MethodDelete, template: lnk, h: c.deleteLink},
+		{method: http.MethodGet, template: lnk + "/configs", h: c.listLinkConfigs},
+		{method: http.MethodGet, template: lnk + "/configs/{config_name}", h: c.getLinkConfig},
+		{method: http.MethodPut, template: lnk + "/configs/{config_name}", h: c.putLinkConfig},
+		{method: http.MethodDelete, template: lnk + "/configs/{config_name}", h: c.deleteLinkConfig},
+		{method: http.MethodPut, template: lnk + "/configs:alter", h: c.alterLinkConfigs},
+		{method: http.MethodPost, template: lnk + "/configs:alter", h: c.alterLinkConfigs},
+		{method: http.MethodGet, template: links + "/-/mirrors", h: c.listAllMirrors},
+		{method: http.MethodGet, template: lnk + "/mirrors", h: c.listMirrors},
+		{method: http.MethodPost, template: lnk + "/mirrors", h: c.createMirror},
+		{method: http.MethodGet, template: lnk + "/mirrors/{mirror_topic_name}", h: c.getMirror},
+	}
+	for _, a := range mirrorActions {
+		rs = append(rs, &route{method: http.MethodPost, template: lnk + "/mirrors:" + a, h: c.alterMirrors(a)})
+	}
+	for _, r := range rs {
+		r.segs = strings.Split(strings.TrimPrefix(r.template, "/"), "/")
+		for _, s := range r.segs {
+			if !strings.HasPrefix(s, "{") {
+				r.literals++
+			}
+		}
+	}
+	return rs
+}
+
+func (rt *route) match(segs []string) (params, bool) {
+	if len(segs) != len(rt.segs) {
+		return nil, false
+	}
+	p := params{}
+	for i, s := range rt.segs {
+		if strings.HasPrefix(s, "{") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			p[strings.Trim(s, "{}")] = segs[i]
+		} else if s != segs[i] {
+			return nil, false
+		}
+	}
+	return p, true
+}
+
+// find returns the best route for the path, the allowed methods when only
+// the method did not match, and the matched template.
+func findRoute(rs []*route, method, path string) (*route, params, []string, string) {
+	var segs []string
+	for _, s := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, nil, nil, ""
+		}
+		segs = append(segs, u)
+	}
+	var best *route
+	var bestP params
+	var allowed []string
+	template := ""
+	bestLit := -1
+	for _, rt := range rs {
+		p, ok := rt.match(segs)
+		if !ok {
+			continue
+		}
+		if rt.literals > bestLit {
+			bestLit, template, allowed, best, bestP = rt.literals, rt.template, nil, nil, nil
+		}
+		if rt.literals < bestLit {
+			continue
+		}
+		allowed = append(allowed, rt.method)
+		if rt.method == method {
+			best, bestP = rt, p
+		}
+	}
+	return best, bestP, allowed, template
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+type clusterHandler struct {
+	c      *Cluster
+	routes []*route
+}
+
+func (c *Cluster) newHandler() http.Handler {
+	return &clusterHandler{c: c, routes: c.routes()}
+}
+
+func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, e := h.c, h.c.e
+	if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
+		if !c.authorized(r) {
+			writeError(w, errf(http.StatusUnauthorized, 401, "Unauthorized"))
+			return
+		}
+		c.serveAdmin(w, r)
+		return
+	}
+	path := r.URL.EscapedPath()
+	var rt *route
+	var p params
+	var allowed []string
+	template := ""
+	inPrefix := e.opts.prefix == "" || path == e.opts.prefix || strings.HasPrefix(path, e.opts.prefix+"/")
+	if inPrefix {
+		rt, p, allowed, template = findRoute(h.routes, r.Method, strings.TrimPrefix(path, e.opts.prefix))
+	}
+	req := Request{Cluster: c.cfg.ID, Method: r.Method, Path: r.URL.Path, Endpoint: template, Time: e.now()}
+
+	// Faults.
+	e.mu.Lock()
+	var f Faults
+	if ff := e.faults[c.cfg.ID]; ff != nil {
+		f = *ff
+		switch {
+		case ff.DropConnections > 0:
+			ff.DropConnections--
+			f.TooManyRequests, f.ErrorRate = 0, 0
+		case ff.TooManyRequests > 0:
+			ff.TooManyRequests--
+			f.DropConnections, f.ErrorRate = 0, 0
+		default:
+			f.DropConnections, f.TooManyRequests = 0, 0
+			if f.ErrorRate > 0 && e.rnd.Float64() >= f.ErrorRate {
+				f.ErrorRate = 0
+			}
+		}
+	}
+	e.mu.Unlock()
+	if d := e.opts.latency + f.Latency; d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
+	}
+	if f.DropConnections > 0 {
+		e.record(req)
+		dropConnection(w)
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		req.Code = sw.code
+		e.record(req)
+	}()
+	switch {
+	case f.TooManyRequests > 0:
+		sw.Header().Set("Retry-After", "1")
+		if f.HTML429 {
+			sw.Header().Set("Content-Type", "text/html; charset=utf-8")
+			sw.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(sw, "<html> <head> <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/> <title>Error 429 Too Many Requests</title> </head> <body> <h2>HTTP ERROR 429 Too Many Requests</h2> <table> <tr> <th>URI:</th> <td>"+html.EscapeString(r.URL.Path)+"</td> </tr> <tr> <th>STATUS:</th> <td>429</td> </tr> <tr> <th>MESSAGE:</th> <td>Too Many Requests</td> </tr> </table> </body> </html>\n")
+			return
+		}
+		writeError(sw, errf(http.StatusTooManyRequests, 42901, "Too many requests"))
+		return
+	case f.ErrorRate > 0:
+		writeError(sw, errf(http.StatusInternalServerError, 500, "Internal server error (injected fault)"))
+		return
+	case f.AuthFailure || !c.authorized(r):
+		sw.Header().Set("WWW-Authenticate", `Basic realm="kafka-rest"`)
+		writeError(sw, errf(http.StatusUnauthorized, 401, "Unauthorized"))
+		return
+	}
+	if rt == nil {
+		if len(allowed) > 0 {
+			sw.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(sw, errf(http.StatusMethodNotAllowed, 405, "HTTP %s is not supported on %s", r.Method, template))
+			return
+		}
+		writeError(sw, notFound("No such endpoint: %s %s", r.Method, r.URL.Path))
+		return
+	}
+	if id, ok := p["cluster_id"]; ok && id != c.cfg.ID {
+		writeError(sw, notFound("Cluster '%s' not found", id))
+		return
+	}
+	resp, aerr := rt.h(r, p)
+	if aerr != nil {
+		writeError(sw, aerr)
+		return
+	}
+	if resp.body == nil {
+		sw.WriteHeader(resp.status)
+		return
+	}
+	writeJSON(sw, resp.status, resp.body)
+}
+
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+func (c *Cluster) authorized(r *http.Request) bool {
+	cfg := c.cfg
+	if cfg.Username == "" && cfg.BearerToken == "" {
+		return true
+	}
+	if cfg.Username != "" {
+		if u, pw, ok := r.BasicAuth(); ok &&
+			subtle.ConstantTimeCompare([]byte(u), []byte(cfg.Username)) == 1 &&
+			subtle.ConstantTimeCompare([]byte(pw), []byte(cfg.Password)) == 1 {
+			return true
+		}
+	}
+	if cfg.BearerToken != "" {
+		a := r.Header.Get("Authorization")
+		if len(a) > 7 && strings.EqualFold(a[:7], "Bearer ") &&
+			subtle.ConstantTimeCompare([]byte(a[7:]), []byte(cfg.BearerToken)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- request helpers ----
+
+func decodeBody(r *http.Request, v any) *apiError {
+	b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		return badRequest("cannot read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return badRequest("Malformed JSON request body: %v", err)
+	}
+	return nil
+}
+
+func queryBool(r *http.Request, name string, def bool) (bool, *apiError) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, badRequest("Invalid value '%s' for query parameter '%s'", v, name)
+	}
+	return b, nil
+}
+
+func (c *Cluster) baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + host + c.e.opts.prefix
+}
+
+func esc(s string) string { return url.PathEscape(s) }
+
+// ---- JSON shapes (spec schemas) ----
+
+type resourceMetadata struct {
+	Self         string  `json:"self"`
+	ResourceName *string `json:"resource_name,omitempty"`
+}
+
+type collectionMetadata struct {
+	Self string  `json:"self"`
+	Next *string `json:"next"`
+}
+
+type collection struct {
+	Kind     string             `json:"kind"`
+	Metadata collectionMetadata `json:"metadata"`
+	Data     any                `json:"data"`
+}
+
+func newCollection(kind, self string, data any) collection {
+	return collection{Kind: kind, Metadata: collectionMetadata{Self: self}, Data: data}
+}
+
+type relationship struct {
+	Related string `json:"related"`
+}
+
+func strp(s string) *string { return &s }
+
+func (c *Cluster) crn(parts ...string) *string {
+	return strp("crn:///kafka=" + c.cfg.ID + strings.Join(parts, ""))
+}
+
+// ---- clusters & topics ----
+
+func (c *Cluster) clusterData(base string) map[string]any {
+	self := base + "/clusters/" + esc(c.cfg.ID)
+	return map[string]any{
+		"kind":                    "KafkaCluster",
+		"metadata":                resourceMetadata{Self: self, ResourceName: c.crn()},
+		"cluster_id":              c.cfg.ID,
+		"controller":              relationship{self + "/brokers/1"},
+		"acls":                    relationship{self + "/acls"},
+		"brokers":                 relationship{self + "/brokers"},
+		"broker_configs":          relationship{self + "/broker-configs"},
+		"consumer_groups":         relationship{self + "/consumer-groups"},
+		"topics":                  relationship{self + "/topics"},
+		"partition_reassignments": relationship{self + "/topics/-/partitions/-/reassignment"},
+	}
+}
+
+func (c *Cluster) listClusters(r *http.Request, _ params) (response, *apiError) {
+	base := c.baseURL(r)
+	return response{200, newCollection("KafkaClusterList", base+"/clusters", []any{c.clusterData(base)})}, nil
+}
+
+func (c *Cluster) getCluster(r *http.Request, _ params) (response, *apiError) {
+	return response{200, c.clusterData(c.baseURL(r))}, nil
+}
+
+func (c *Cluster) getTopic(r *http.Request, p params) (response, *apiError) {
+	c.e.mu.Lock()
+	defer c.e.mu.Unlock()
+	t := c.topics[p["topic_name"]]
+	if t == nil {
+		return response{}, notFound("Topic '%s' not found", p["topic_name"])
+	}
+	self := c.baseURL(r) + "/clusters/" + esc(c.cfg.ID) + "/topics/" + esc(t.name)
+	return response{200, map[string]any{
+		"kind":                    "KafkaTopic",
+		"metadata":                resourceMetadata{Self: self, ResourceName: c.crn("/topic=", t.name)},
+		"cluster_id":              c.cfg.ID,
+		"topic_name":              t.name,
+		"is_internal":             false,
+		"replication_factor":      3,
+		"partitions_count":        t.partitions,
+		"partitions":              relationship{self + "/partitions"},
+		"configs":                 relationship{self + "/configs"},
+		"partition_reassignments": relationship{self + "/partitions/-/reassignment"},
+	}}, nil
+}
+
+func (c *Cluster) deleteTopic(_ *http.Request, p params) (response, *apiError) {
+	c.e.mu.Lock()
+	defer c.e.mu.Unlock()
+	if !c.deleteTopicLocked(p["topic_name"]) {
+		return response{}, notFound("Topic '%s' not found", p["topic_name"])
+	}
+	return response{status: http.StatusNoContent}, nil
+}
