@@ -164,10 +164,11 @@ spec:
       type: plain
       jaasConfig:
         secretRef: plainpassjks
-%s  mirrorTopics:
-`, name, devenv.SourceBootstrap, extraSpec)
+%s`, name, devenv.SourceBootstrap, extraSpec)
 	if len(topics) == 0 {
-		b.WriteString("  []\n")
+		b.WriteString("  mirrorTopics: []\n")
+	} else {
+		b.WriteString("  mirrorTopics:\n")
 	}
 	for _, tp := range topics {
 		name, state, _ := strings.Cut(tp, "=")

@@ -21,7 +21,7 @@ func TestExamplesConverge(t *testing.T) {
 	if st, _, ok := dst.Mirror("clusterlink-demo", "demo-topic"); !ok || st != "ACTIVE" {
 		t.Errorf("emulated destination: mirror demo-topic under clusterlink-demo is %q (exists %v)", st, ok)
 	}
-	out := kubectl(t, "-n", "operator", "get", "clink", "clusterlink-demo")
+	out := kubectl(t, "-n", "operator", "get", "clink", "clusterlink-demo", "-o", "wide")
 	header := regexp.MustCompile(`NAME\s+LINK\s+SOURCE\s+STATE\s+MIRRORS\s+READY\s+REASON`)
 	row := regexp.MustCompile(`clusterlink-demo\s+clusterlink-demo\s+` + devenv.SourceClusterID + `\s+ACTIVE\s+1/1\s+True\s+Ready`)
 	if !header.MatchString(out) || !row.MatchString(out) {
@@ -132,7 +132,7 @@ func TestWebhookRejectsInvalidTransitions(t *testing.T) {
 		{
 			name:     "promoted topic back to ACTIVE",
 			manifest: clusterLink("e2e-wh", "", "e2e-wh-a=ACTIVE", "e2e-wh-b"),
-			want:     []string{`admission webhook "clusterlinks.kafkalink.io" denied the request`, "spec.mirrorTopics[name=e2e-wh-a].state", `"ACTIVE"`, "PROMOTE cannot be undone (observed status STOPPED); allowed: PROMOTE, FAILOVER"},
+			want:     []string{`The ClusterLink "e2e-wh" is invalid`, "spec.mirrorTopics[name=e2e-wh-a].state", `"ACTIVE"`, "PROMOTE cannot be undone (observed status STOPPED); allowed: PROMOTE, FAILOVER"},
 		},
 		{
 			name:     "new topic starting in FAILOVER",
