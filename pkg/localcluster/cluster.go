@@ -271,7 +271,9 @@ func (c *Cluster) spawn(bin, logPath string, args ...string) error {
 	return nil
 }
 
-func exited(cmd *exec.Cmd) bool { return cmd.ProcessState != nil || cmd.Process.Signal(syscall.Signal(0)) != nil }
+func exited(cmd *exec.Cmd) bool {
+	return cmd.ProcessState != nil || cmd.Process.Signal(syscall.Signal(0)) != nil
+}
 
 func waitHTTP(ctx context.Context, hc *http.Client, url string, timeout time.Duration, proc *exec.Cmd, logPath string) error {
 	deadline := time.Now().Add(timeout)
