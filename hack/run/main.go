@@ -87,7 +87,7 @@ Use it from another terminal:
 
   export KUBECONFIG=%s
 
-  # 1. pause a mirror topic (the controller calls mirrors:pause; the State column shows PAUSED)
+  # 1. pause a mirror topic (the controller calls mirrors:pause; its status becomes PAUSED)
   kubectl -n operator patch clink clusterlink-demo --type json -p '[{"op":"replace","path":"/spec/mirrorTopics/0/state","value":"PAUSE"}]'
   kubectl -n operator get clink clusterlink-demo -o jsonpath='{.status.mirrorTopics[*].status}'
 

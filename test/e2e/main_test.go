@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,7 +53,21 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: start the environment:", err)
 		return 1
 	}
-	defer env.Stop()
+	pids := env.Cluster.PIDs()
+	defer func() {
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: stop:", err)
+		}
+		// Nothing may outlive the suite.
+		for _, pid := range pids {
+			if err := syscall.Kill(pid, 0); err == nil {
+				if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); !strings.Contains(string(b), ") Z ") {
+					fmt.Fprintf(os.Stderr, "e2e: process %d (etcd or kube-apiserver) outlived the suite\n", pid)
+					os.Exit(1)
+				}
+			}
+		}
+	}()
 	root, _ := devenv.RepoRoot()
 	dir := filepath.Join(env.Dir, "examples")
 	if _, err := env.PrepareExamples(filepath.Join(root, "artifacts", "examples"), dir); err != nil {
