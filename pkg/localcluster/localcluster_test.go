@@ -125,7 +125,6 @@ func alive(pid int) bool {
 	return len(fields) > 2 && fields[2] != "Z"
 }
 
-
 func TestStartFailsClearlyWithoutBinaries(t *testing.T) {
 	_, err := Start(context.Background(), Options{BinDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "kube-apiserver not found") || !strings.Contains(err.Error(), "hack/install-testbin.sh") {
