@@ -19,15 +19,7 @@ func Markdown() string {
 	b.WriteString("What the controller does for a topic in `spec.mirrorTopics` in one reconcile. ")
 	b.WriteString("Cells marked **invalid** are rejected by the webhook at `kubectl apply` when the desired state changes; ")
 	b.WriteString("if the status changes under an accepted desired state (someone acted outside kafkalink), the controller reports the cell as BLOCKED and does nothing.\n\n")
-	b.WriteString("| observed status \\ desired state |")
-	for _, d := range DesiredStates {
-		fmt.Fprintf(&b, " %s |", d)
-	}
-	b.WriteString("\n|---|")
-	for range DesiredStates {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
+	desiredHeader(&b, "observed status \\ desired state")
 	row := func(label string, st Status, stoppedSeen bool) {
 		fmt.Fprintf(&b, "| %s |", label)
 		for _, d := range DesiredStates {
@@ -51,15 +43,7 @@ func Markdown() string {
 	fmt.Fprintf(&b, "PROMOTE on an ACTIVE topic waits while its max lag is above zero: %s.\n\n", Plan(Topic{Desired: DesiredPromote, Status: StatusActive, MaxLag: 42}).Reason)
 
 	b.WriteString("## Changing the desired state of an existing topic\n\n")
-	b.WriteString("| old desired \\ new desired |")
-	for _, d := range DesiredStates {
-		fmt.Fprintf(&b, " %s |", d)
-	}
-	b.WriteString("\n|---|")
-	for range DesiredStates {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
+	desiredHeader(&b, "old desired \\ new desired")
 	for _, o := range DesiredStates {
 		fmt.Fprintf(&b, "| %s |", o)
 		for _, n := range DesiredStates {
@@ -114,6 +98,15 @@ func Markdown() string {
 	b.WriteString("With `deletionProtection: true` the webhook denies the DELETE. Updates of a terminating ClusterLink are never denied, ")
 	b.WriteString("so `deletionPolicy` can be switched to `Retain` when the destination is gone for good.\n")
 	return b.String()
+}
+
+// desiredHeader writes a table header with one column per desired state.
+func desiredHeader(b *strings.Builder, corner string) {
+	fmt.Fprintf(b, "| %s |", corner)
+	for _, d := range DesiredStates {
+		fmt.Fprintf(b, " %s |", d)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(DesiredStates)) + "\n")
 }
 
 func cell(d Decision) string {
