@@ -1,0 +1,187 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kafkalink/kafkalink/pkg/devenv"
+	"github.com/kafkalink/kafkalink/pkg/localcluster"
+)
+
+// The shipped binaries, wired from their flags, against the real API
+// server: the controller takes the leader Lease and reconciles; the
+// webhook manages its own CA and serving certificate in a Secret and keeps
+// the caBundle of its webhook configuration current (the default,
+// cert-manager-free deployment path).
+func TestBinaries(t *testing.T) {
+	root, err := devenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", bin+"/", "./cmd/kafkalink-controller", "./cmd/kafkalink-webhook")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, ns := range []string{"kafkalink-system", "e2e-bin"} {
+		if out, err := kubectlErr(t, "create", "namespace", ns); err != nil && !strings.Contains(out, "AlreadyExists") {
+			t.Fatalf("create namespace %s: %v\n%s", ns, err, out)
+		}
+	}
+
+	t.Run("controller", func(t *testing.T) {
+		port, _ := localcluster.FreePort()
+		metrics := fmt.Sprintf("127.0.0.1:%d", port)
+		start(t, filepath.Join(bin, "kafkalink-controller"), "--kubeconfig", env.Kubeconfig, "--namespace", "e2e-bin",
+			"--leader-elect", "--leader-election-namespace", "kafkalink-system", "--leader-election-id", "kafkalink-e2e-bin", "--metrics-address", metrics)
+		eventually(t, 30*time.Second, "the controller binary to be ready", func() string {
+			return httpOK("http://" + metrics + "/readyz")
+		})
+		eventually(t, 30*time.Second, "the leader Lease", func() string {
+			out, _ := kubectlErr(t, "-n", "kafkalink-system", "get", "lease", "kafkalink-e2e-bin", "-o", "jsonpath={.spec.holderIdentity}")
+			if out == "" || strings.HasPrefix(out, "error") {
+				return "no holder: " + out
+			}
+			return ""
+		})
+		if out, err := applyYAML(t, strings.ReplaceAll(clusterLink("bin-check", "", "orders"), "namespace: operator", "namespace: e2e-bin")); err != nil {
+			t.Fatalf("apply: %v\n%s", err, out)
+		}
+		// krc-cloud is not in e2e-bin: the binary reports it.
+		eventually(t, 30*time.Second, "the binary to reconcile", func() string {
+			body := httpBody("http://" + metrics + "/metrics")
+			if !strings.Contains(body, "kafkalink_reconcile_total") {
+				return "no reconcile metric yet"
+			}
+			if r := kubectl(t, "-n", "e2e-bin", "get", "clusterlink", "bin-check", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].reason}`); r != "KafkaRestClassNotFound" {
+				return "Ready reason " + r
+			}
+			return ""
+		})
+		// Its finalizer holds the delete (Failover needs the destination)
+		// until deletionPolicy is Retain.
+		kubectl(t, "-n", "e2e-bin", "delete", "clusterlink", "bin-check", "--wait=false")
+		kubectl(t, "-n", "e2e-bin", "patch", "clusterlink", "bin-check", "--type", "merge", "-p", `{"spec":{"deletionPolicy":"Retain"}}`)
+		kubectl(t, "-n", "e2e-bin", "wait", "--for=delete", "clusterlink/bin-check", "--timeout=30s")
+	})
+
+	t.Run("webhook with self-managed certificates", func(t *testing.T) {
+		// A webhook configuration of its own, matching nothing, so the
+		// caBundle injection is observable without routing real requests.
+		cfg := `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: kafkalink-e2e-selfmanaged
+webhooks:
+- name: clusterlinks.kafkalink.io
+  admissionReviewVersions: ["v1"]
+  sideEffects: None
+  failurePolicy: Ignore
+  clientConfig:
+    service: {name: kafkalink-webhook, namespace: kafkalink-system, path: /validate-clusterlink}
+  rules:
+  - apiGroups: ["kafkalink.io"]
+    apiVersions: ["v1alpha1"]
+    operations: ["CREATE"]
+    resources: ["nothing-matches-this"]
+`
+		if out, err := applyYAML(t, cfg); err != nil {
+			t.Fatalf("apply: %v\n%s", err, out)
+		}
+		defer kubectl(t, "delete", "validatingwebhookconfiguration", "kafkalink-e2e-selfmanaged")
+		port, _ := localcluster.FreePort()
+		mport, _ := localcluster.FreePort()
+		certDir := t.TempDir()
+		start(t, filepath.Join(bin, "kafkalink-webhook"), "--kubeconfig", env.Kubeconfig, "--manage-certificates",
+			"--namespace", "kafkalink-system", "--certificate-secret", "kafkalink-e2e-certs", "--webhook-configuration", "kafkalink-e2e-selfmanaged",
+			"--cert-dir", certDir, "--listen-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-address", fmt.Sprintf("127.0.0.1:%d", mport))
+		eventually(t, 30*time.Second, "the webhook binary to be ready", func() string {
+			return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", mport))
+		})
+		var caBundle string
+		eventually(t, 30*time.Second, "the caBundle to be injected", func() string {
+			caBundle = kubectl(t, "get", "validatingwebhookconfiguration", "kafkalink-e2e-selfmanaged", "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}")
+			if caBundle == "" {
+				return "empty caBundle"
+			}
+			return ""
+		})
+		if got := kubectl(t, "-n", "kafkalink-system", "get", "secret", "kafkalink-e2e-certs", "-o", "jsonpath={.type}"); got == "" {
+			t.Errorf("certificate Secret missing")
+		}
+		// The served certificate chains to the injected CA and names the Service.
+		ca := kubectl(t, "get", "validatingwebhookconfiguration", "kafkalink-e2e-selfmanaged", "-o", `go-template={{(index .webhooks 0).clientConfig.caBundle | base64decode}}`)
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM([]byte(ca)) {
+			t.Fatalf("caBundle is not PEM: %q", ca)
+		}
+		conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{RootCAs: pool, ServerName: "kafkalink-webhook.kafkalink-system.svc", MinVersion: tls.VersionTLS12})
+		if err != nil {
+			t.Fatalf("TLS to the webhook with the injected CA: %v", err)
+		}
+		conn.Close()
+		// TLS 1.1 is refused.
+		if c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11}); err == nil { //nolint:gosec // checking the refusal
+			c.Close()
+			t.Error("the webhook accepted TLS 1.1")
+		}
+	})
+}
+
+// start runs a binary until the test ends, its output in the test log on failure.
+func start(t *testing.T, path string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, path, args...)
+	logf, err := os.Create(filepath.Join(t.TempDir(), filepath.Base(path)+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("%s output:\n%s", filepath.Base(path), b)
+		}
+		logf.Close()
+	})
+}
+
+func httpOK(url string) string {
+	resp, err := http.Get(url) //nolint:noctx // loopback probe
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Sprintf("%d %s", resp.StatusCode, b)
+	}
+	return ""
+}
+
+func httpBody(url string) string {
+	resp, err := http.Get(url) //nolint:noctx // loopback probe
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
