@@ -80,7 +80,11 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 			// kafkalink: acting on it would change data nobody asked for.
 			d = Decision{Action: ActionBlocked, Reason: fmt.Sprintf("a mirror topic %q already exists under the link mirroring source topic %q, not %q; rename one of them", t.Name, m.SourceTopicName, t.SourceName())}
 		} else {
-			d = Plan(Topic{Desired: t.DesiredState(), Status: st, MaxLag: m.MaxLag, StoppedSeen: HistoryFromStatus(managed[t.Name])})
+			var last Action
+			if s := managed[t.Name]; s != nil {
+				last = Action(s.LastAction)
+			}
+			d = Plan(Topic{Desired: t.DesiredState(), Status: st, MaxLag: m.MaxLag, StoppedSeen: HistoryFromStatus(managed[t.Name]), LastAction: last})
 		}
 		plan.Decisions[t.Name] = d
 		switch d.Action {

@@ -18,6 +18,9 @@ type Topic struct {
 	// promoted or failed over by the controller). A stopped topic that is no
 	// longer listed under the link is a normal topic now, not one to create.
 	StoppedSeen bool
+	// LastAction is the last action the controller issued for the topic
+	// (status.mirrorTopics[].lastAction).
+	LastAction Action
 }
 
 // Decision is the outcome of Plan for one topic.
@@ -86,6 +89,11 @@ func Plan(t Topic) Decision {
 		case DesiredActive:
 			return Decision{Action: ActionWait, Reason: fmt.Sprintf("mirror is %s; it resumes when the source and link recover", st)}
 		case DesiredPause:
+			if t.LastAction == ActionPause {
+				// Paused already; the destination reports the degraded
+				// status over PAUSED until the source is back.
+				return Decision{Action: ActionWait, Reason: fmt.Sprintf("paused; the destination reports %s until the source and link recover", st)}
+			}
 			return Decision{Action: ActionPause}
 		case DesiredPromote:
 			return Decision{Action: ActionBlocked, Reason: fmt.Sprintf("cannot promote while the mirror is %s: promote needs the source to check lag; use FAILOVER if the source is gone", st)}

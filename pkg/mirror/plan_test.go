@@ -91,6 +91,8 @@ func TestPlanDefaultsAndLag(t *testing.T) {
 		{"contradiction names what is allowed", Topic{Desired: DesiredPause, Status: StatusStopped}, "X", "allowed: PROMOTE, FAILOVER"},
 		{"never created names what is allowed", Topic{Desired: DesiredPromote}, "X", "allowed: ACTIVE, PAUSE"},
 		{"absent after stop", Topic{Desired: DesiredActive, StoppedSeen: true}, "X", "cannot mirror again"},
+		{"a paused topic in an outage is not paused again", Topic{Desired: DesiredPause, Status: StatusSourceUnavailable, LastAction: ActionPause}, "WAIT", "paused; the destination reports SOURCE_UNAVAILABLE"},
+		{"a resumed topic in an outage is paused", Topic{Desired: DesiredPause, Status: StatusLinkFailed, LastAction: ActionResume}, "PAUSE", ""},
 		{"unknown status waits", Topic{Desired: DesiredFailover, Status: Status("REVERSING")}, "WAIT", "unknown mirror status REVERSING"},
 	}
 	for _, tt := range tests {
