@@ -171,7 +171,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	c.broadcaster = record.NewBroadcaster(record.WithContext(ctx))
 	c.broadcaster.StartStructuredLogging(4)
 	c.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: opts.KubeClient.CoreV1().Events("")})
-	c.recorder = c.broadcaster.NewRecorder(kubescheme.Scheme, corev1.EventSource{Component: controllerName})
+	c.recorder = &loggingRecorder{EventRecorder: c.broadcaster.NewRecorder(kubescheme.Scheme, corev1.EventSource{Component: controllerName}), logger: klog.FromContext(ctx)}
 
 	handlers := []struct {
 		name     string

@@ -11,6 +11,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2/textlogger"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
 	"github.com/kafkalink/kafkalink/pkg/kafkarest"
@@ -379,5 +381,20 @@ func TestNoConfigAlterAfterCreate(t *testing.T) {
 	}
 	if got := r.emu.Cluster("lkc-cloud").LinkConfigs("demo")["consumer.offset.sync.ms"]; got != "5000" {
 		t.Errorf("config on the destination: %q", got)
+	}
+}
+
+func TestEventsAreLogged(t *testing.T) {
+	var buf strings.Builder
+	logger := textlogger.NewLogger(textlogger.NewConfig(textlogger.Output(&buf)))
+	rec := &loggingRecorder{EventRecorder: record.NewFakeRecorder(10), logger: logger}
+	rec.Eventf(clusterLink("demo"), "Normal", EventMirrorsPaused, "Paused %d mirror topics: %s", 2, "a, b")
+	rec.Event(clusterLink("demo"), "Warning", EventDeletionBlocked, "cannot delete")
+	rec.AnnotatedEventf(clusterLink("demo"), nil, "Normal", EventLinkCreated, "Created link %s", "demo")
+	out := buf.String()
+	for _, want := range []string{`"Paused 2 mirror topics: a, b" clusterLink="operator/demo" event="MirrorsPaused" type="Normal"`, `event="DeletionBlocked" type="Warning"`, `"Created link demo"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
 	}
 }
