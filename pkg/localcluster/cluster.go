@@ -71,7 +71,7 @@ type Cluster struct {
 	EtcdLog, APIServerLog string
 
 	keepDir  bool
-	procs    []*exec.Cmd
+	procs    []*proc
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -253,6 +253,13 @@ func repoRoot() (string, error) {
 	}
 }
 
+// proc is a child process; done is closed once it has been reaped, so
+// nobody but the reaping goroutine touches cmd.ProcessState.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
 // spawn starts a child in its own process group that dies with us.
 func (c *Cluster) spawn(bin, logPath string, args ...string) error {
 	logf, err := os.Create(logPath)
@@ -266,23 +273,29 @@ func (c *Cluster) spawn(bin, logPath string, args ...string) error {
 		logf.Close()
 		return fmt.Errorf("start %s: %w", filepath.Base(bin), err)
 	}
-	go func() { _ = cmd.Wait(); logf.Close() }()
-	c.procs = append(c.procs, cmd)
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
+	c.procs = append(c.procs, p)
 	return nil
 }
 
-func exited(cmd *exec.Cmd) bool {
-	return cmd.ProcessState != nil || cmd.Process.Signal(syscall.Signal(0)) != nil
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
-func waitHTTP(ctx context.Context, hc *http.Client, url string, timeout time.Duration, proc *exec.Cmd, logPath string) error {
+func waitHTTP(ctx context.Context, hc *http.Client, url string, timeout time.Duration, p *proc, logPath string) error {
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if exited(proc) {
+		if p.exited() {
 			tail := logTail(logPath, 30)
 			if strings.Contains(tail, "address already in use") {
 				return fmt.Errorf("%w:\n%s", errPortRace, tail)
@@ -300,7 +313,12 @@ func waitHTTP(ctx context.Context, hc *http.Client, url string, timeout time.Dur
 		} else {
 			last = err
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.done:
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	return fmt.Errorf("not ready after %s (%v); last log lines:\n%s", timeout, last, logTail(logPath, 30))
 }
@@ -338,21 +356,20 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
-func stopProc(cmd *exec.Cmd) {
-	if cmd.Process == nil || exited(cmd) {
+func stopProc(p *proc) {
+	if p.exited() {
 		return
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if exited(cmd) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return
+	case <-time.After(5 * time.Second):
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	for i := 0; i < 100 && !exited(cmd); i++ {
-		time.Sleep(20 * time.Millisecond)
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	select { // SIGKILL cannot be ignored; Wait returns promptly
+	case <-p.done:
+	case <-time.After(10 * time.Second):
 	}
 }
 
@@ -360,7 +377,7 @@ func stopProc(cmd *exec.Cmd) {
 func (c *Cluster) PIDs() []int {
 	var out []int
 	for _, p := range c.procs {
-		out = append(out, p.Process.Pid)
+		out = append(out, p.cmd.Process.Pid)
 	}
 	return out
 }

@@ -3,7 +3,9 @@ package localcluster
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,7 +34,7 @@ func (c *Cluster) InstallCRDs(ctx context.Context, dir string) error {
 		return err
 	}
 	sort.Strings(files)
-	var names []string
+	var installed []*apiextensionsv1.CustomResourceDefinition
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -42,7 +44,7 @@ func (c *Cluster) InstallCRDs(ctx context.Context, dir string) error {
 		for {
 			crd := &apiextensionsv1.CustomResourceDefinition{}
 			if err := dec.Decode(crd); err != nil {
-				if err.Error() == "EOF" {
+				if errors.Is(err, io.EOF) {
 					break
 				}
 				return fmt.Errorf("%s: %w", file, err)
@@ -53,13 +55,14 @@ func (c *Cluster) InstallCRDs(ctx context.Context, dir string) error {
 			if err := applyCRD(ctx, client, crd); err != nil {
 				return fmt.Errorf("%s: %w", file, err)
 			}
-			names = append(names, crd.Name)
+			installed = append(installed, crd)
 		}
 	}
-	if len(names) == 0 {
+	if len(installed) == 0 {
 		return fmt.Errorf("no CustomResourceDefinition in %s", dir)
 	}
-	for _, name := range names {
+	for _, want := range installed {
+		name := want.Name
 		err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 			crd, err := client.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
@@ -77,10 +80,30 @@ func (c *Cluster) InstallCRDs(ctx context.Context, dir string) error {
 		}
 	}
 	// Discovery lags Established by a moment; kubectl needs it.
-	return wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := c.Kube.Discovery().ServerResourcesForGroupVersion("kafkalink.io/v1alpha1")
-		return err == nil, nil
-	})
+	for _, crd := range installed {
+		for _, v := range crd.Spec.Versions {
+			if !v.Served {
+				continue
+			}
+			gv := crd.Spec.Group + "/" + v.Name
+			err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+				list, err := c.Kube.Discovery().ServerResourcesForGroupVersion(gv)
+				if err != nil {
+					return false, nil
+				}
+				for _, r := range list.APIResources {
+					if r.Name == crd.Spec.Names.Plural {
+						return true, nil
+					}
+				}
+				return false, nil
+			})
+			if err != nil {
+				return fmt.Errorf("%s in %s not in discovery: %w", crd.Spec.Names.Plural, gv, err)
+			}
+		}
+	}
+	return nil
 }
 
 func applyCRD(ctx context.Context, client apiextensionsclient.Interface, crd *apiextensionsv1.CustomResourceDefinition) error {
