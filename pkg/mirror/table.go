@@ -60,7 +60,7 @@ func Markdown() string {
 	}
 	b.WriteString("\nAn allowed change is also checked against the observed status with the table above. ")
 	b.WriteString("A topic added to `spec.mirrorTopics` must start ACTIVE or PAUSE. ")
-	b.WriteString("`sourceTopicName`, `direction` and (after creation) `replicationFactor` of a topic are immutable, ")
+	b.WriteString("`sourceTopicName` and (after creation) `replicationFactor` of a topic are immutable, ")
 	b.WriteString("as are the link name, `sourceInitiatedLink.linkMode` and the source and destination cluster ids.\n\n")
 
 	b.WriteString("## Removing a topic from spec.mirrorTopics\n\n")

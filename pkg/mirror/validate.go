@@ -123,10 +123,6 @@ func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1al
 		errs = append(errs, field.Invalid(p.Child("replicationFactor"), int32PtrString(t.ReplicationFactor), fmt.Sprintf(
 			"mirror topic %q exists on the destination with replicationFactor %s; it is immutable after creation", t.Name, int32PtrString(old.ReplicationFactor))))
 	}
-	if old.Direction != t.Direction {
-		errs = append(errs, field.Invalid(p.Child("direction"), string(t.Direction), fmt.Sprintf(
-			"the direction of mirror topic %q cannot change (was %q); remove the topic and add a new one instead", t.Name, old.Direction)))
-	}
 	if d == od {
 		// An unchanged desired state is never re-judged: a topic changed
 		// outside kafkalink must not block unrelated edits of the object.
@@ -239,9 +235,6 @@ func validateSpec(spec *kafkalinkv1alpha1.ClusterLinkSpec) field.ErrorList {
 				"source topic %q is already mirrored by %q on this link; a source topic can be mirrored once per link", src, other)))
 		} else {
 			sources[src] = t.Name
-		}
-		if t.Direction == kafkalinkv1alpha1.MirrorDirectionToSource && spec.LinkMode() != kafkalinkv1alpha1.LinkModeBidirectional {
-			errs = append(errs, field.Invalid(p.Child("direction"), string(t.Direction), "direction toSource needs sourceInitiatedLink.linkMode: Bidirectional"))
 		}
 	}
 	inbound := spec.SourceInitiatedLink != nil && spec.SourceInitiatedLink.ConnectionMode == kafkalinkv1alpha1.ConnectionModeInbound

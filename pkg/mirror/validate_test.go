@@ -201,14 +201,6 @@ func TestValidateUpdateRules(t *testing.T) {
 			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics[0].ReplicationFactor = ptr.To[int32](3) },
 		},
 		{
-			name: "direction is immutable",
-			old:  link(topic("orders", "")),
-			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
-				c.Spec.MirrorTopics[0].Direction = kafkalinkv1alpha1.MirrorDirectionToSource
-			},
-			errs: []string{"direction of mirror topic \"orders\" cannot change", "direction toSource needs sourceInitiatedLink.linkMode: Bidirectional"},
-		},
-		{
 			name:   "link name is immutable",
 			old:    link(),
 			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.Name = "other" },

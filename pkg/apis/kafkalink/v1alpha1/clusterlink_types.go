@@ -95,17 +95,6 @@ const (
 	ConnectionModeInbound ConnectionMode = "Inbound"
 )
 
-// MirrorDirection is the direction of a mirror topic on a bidirectional link.
-// +kubebuilder:validation:Enum=toDestination;toSource
-type MirrorDirection string
-
-const (
-	// MirrorDirectionToDestination pulls the topic from the source (the default).
-	MirrorDirectionToDestination MirrorDirection = "toDestination"
-	// MirrorDirectionToSource pushes the topic to the source.
-	MirrorDirectionToSource MirrorDirection = "toSource"
-)
-
 // +kubebuilder:validation:XValidation:rule="!has(self.mirrorTopicOptions) || !has(self.mirrorTopicOptions.prefix) || !has(self.mirrorTopics) || self.mirrorTopics.all(t, has(t.sourceTopicName) && t.name == self.mirrorTopicOptions.prefix + t.sourceTopicName)",message="with mirrorTopicOptions.prefix set, every mirror topic needs sourceTopicName and its name must be the prefix followed by sourceTopicName"
 // +kubebuilder:validation:XValidation:rule="!has(self.sourceInitiatedLink) || self.sourceInitiatedLink.linkMode != 'Source' || !has(self.mirrorTopics) || size(self.mirrorTopics) == 0",message="mirrorTopics are not allowed on a linkMode: Source ClusterLink; list them on the destination's ClusterLink"
 // +kubebuilder:validation:XValidation:rule="(has(self.sourceInitiatedLink) ? self.sourceInitiatedLink.linkMode : 'Destination') == (has(oldSelf.sourceInitiatedLink) ? oldSelf.sourceInitiatedLink.linkMode : 'Destination')",message="sourceInitiatedLink.linkMode is immutable; create a new ClusterLink for a link of another mode"
@@ -530,9 +519,6 @@ type MirrorTopic struct {
 	// +optional
 	// +kubebuilder:default=ACTIVE
 	State MirrorTopicState `json:"state,omitempty"`
-	// direction on a bidirectional link: toDestination (default) or toSource.
-	// +optional
-	Direction MirrorDirection `json:"direction,omitempty"`
 }
 
 // SourceName returns the source topic name: sourceTopicName, else name.

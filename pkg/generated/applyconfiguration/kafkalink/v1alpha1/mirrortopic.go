@@ -41,8 +41,6 @@ type MirrorTopicApplyConfiguration struct {
 	// FAILOVER. A new mirror topic must start ACTIVE or PAUSE. PROMOTE and
 	// FAILOVER are one-way; PROMOTE may be escalated to FAILOVER.
 	State *kafkalinkv1alpha1.MirrorTopicState `json:"state,omitempty"`
-	// direction on a bidirectional link: toDestination (default) or toSource.
-	Direction *kafkalinkv1alpha1.MirrorDirection `json:"direction,omitempty"`
 }
 
 // MirrorTopicApplyConfiguration constructs a declarative configuration of the MirrorTopic type for use with
@@ -94,13 +92,5 @@ func (b *MirrorTopicApplyConfiguration) WithConfigs(entries map[string]string) *
 // If called multiple times, the State field is set to the value of the last call.
 func (b *MirrorTopicApplyConfiguration) WithState(value kafkalinkv1alpha1.MirrorTopicState) *MirrorTopicApplyConfiguration {
 	b.State = &value
-	return b
-}
-
-// WithDirection sets the Direction field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Direction field is set to the value of the last call.
-func (b *MirrorTopicApplyConfiguration) WithDirection(value kafkalinkv1alpha1.MirrorDirection) *MirrorTopicApplyConfiguration {
-	b.Direction = &value
 	return b
 }
