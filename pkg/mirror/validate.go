@@ -2,10 +2,10 @@ package mirror
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
@@ -39,9 +39,11 @@ func ValidateCreate(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []strin
 // ValidateUpdate validates a change of a ClusterLink against the state
 // machine, using the old object's status as the observed state. Updates of
 // a terminating object and updates that leave the spec unchanged are never
-// denied, so finalizers and metadata can always be changed.
+// denied, so finalizers and metadata can always be changed. (reflect's
+// DeepEqual, not apimachinery's Semantic one: it allocates nothing, and the
+// only difference, nil versus empty, merely re-validates a valid spec.)
 func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
-	if old.DeletionTimestamp != nil || cl.DeletionTimestamp != nil || apiequality.Semantic.DeepEqual(old.Spec, cl.Spec) {
+	if old.DeletionTimestamp != nil || cl.DeletionTimestamp != nil || reflect.DeepEqual(old.Spec, cl.Spec) {
 		return nil, nil
 	}
 	errs := validateSpec(&cl.Spec)
@@ -100,27 +102,29 @@ func observedStatus(s *kafkalinkv1alpha1.MirrorTopicStatus) Status {
 // entry (nil when added) and its observed status (nil when never observed).
 func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1alpha1.MirrorTopicStatus) field.ErrorList {
 	var errs field.ErrorList
-	p := topicPath(t.Name)
+	// The path is built only for an error: admitting a large link must not
+	// allocate per topic.
+	p := func() *field.Path { return topicPath(t.Name) }
 	st, stoppedSeen := observedStatus(s), HistoryFromStatus(s)
 	d := t.DesiredState()
 	if old == nil {
 		if oneWay(d) {
-			return append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf(
+			return append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf(
 				"mirror topic %q is new in spec.mirrorTopics and must start ACTIVE or PAUSE (observed status %s)", t.Name, st)))
 		}
 		if dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: stoppedSeen}); dec.Invalid {
-			errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf("mirror topic %q: %s", t.Name, dec.Reason)))
+			errs = append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf("mirror topic %q: %s", t.Name, dec.Reason)))
 		}
 		return errs
 	}
 	od := old.DesiredState()
 	if old.SourceName() != t.SourceName() {
-		errs = append(errs, field.Invalid(p.Child("sourceTopicName"), t.SourceName(), fmt.Sprintf(
+		errs = append(errs, field.Invalid(p().Child("sourceTopicName"), t.SourceName(), fmt.Sprintf(
 			"mirror topic %q mirrors source topic %q and that cannot change; remove the topic and add a new one instead", t.Name, old.SourceName())))
 	}
 	created := s != nil && s.Created
 	if created && !int32PtrEqual(old.ReplicationFactor, t.ReplicationFactor) {
-		errs = append(errs, field.Invalid(p.Child("replicationFactor"), int32PtrString(t.ReplicationFactor), fmt.Sprintf(
+		errs = append(errs, field.Invalid(p().Child("replicationFactor"), int32PtrString(t.ReplicationFactor), fmt.Sprintf(
 			"mirror topic %q exists on the destination with replicationFactor %s; it is immutable after creation", t.Name, int32PtrString(old.ReplicationFactor))))
 	}
 	if d == od {
@@ -130,14 +134,14 @@ func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1al
 	}
 	switch {
 	case oneWay(od) && !oneWay(d):
-		errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf(
+		errs = append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf(
 			"mirror topic %q: %s cannot be undone (observed status %s); allowed: %s", t.Name, od, st, joinDesired(transitionsFrom(od)))))
 	case od == DesiredFailover && d == DesiredPromote:
-		errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf(
+		errs = append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf(
 			"mirror topic %q: FAILOVER cannot be changed to PROMOTE (observed status %s); allowed: FAILOVER", t.Name, st)))
 	default:
 		if dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: stoppedSeen}); dec.Invalid {
-			errs = append(errs, field.Invalid(p.Child("state"), string(d), fmt.Sprintf("mirror topic %q: %s", t.Name, dec.Reason)))
+			errs = append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf("mirror topic %q: %s", t.Name, dec.Reason)))
 		}
 	}
 	return errs
@@ -220,18 +224,18 @@ func validateSpec(spec *kafkalinkv1alpha1.ClusterLinkSpec) field.ErrorList {
 	}
 	for i := range spec.MirrorTopics {
 		t := &spec.MirrorTopics[i]
-		p := topicPath(t.Name)
+		p := func() *field.Path { return topicPath(t.Name) }
 		if names[t.Name] {
-			errs = append(errs, field.Duplicate(p.Child("name"), t.Name))
+			errs = append(errs, field.Duplicate(p().Child("name"), t.Name))
 			continue
 		}
 		names[t.Name] = true
 		if prefix != "" && !strings.HasPrefix(t.Name, prefix) {
-			errs = append(errs, field.Invalid(p.Child("name"), t.Name, fmt.Sprintf("mirror topic names must start with the link prefix %q", prefix)))
+			errs = append(errs, field.Invalid(p().Child("name"), t.Name, fmt.Sprintf("mirror topic names must start with the link prefix %q", prefix)))
 		}
 		src := t.SourceName()
 		if other, ok := sources[src]; ok {
-			errs = append(errs, field.Invalid(p.Child("sourceTopicName"), src, fmt.Sprintf(
+			errs = append(errs, field.Invalid(p().Child("sourceTopicName"), src, fmt.Sprintf(
 				"source topic %q is already mirrored by %q on this link; a source topic can be mirrored once per link", src, other)))
 		} else {
 			sources[src] = t.Name
