@@ -137,6 +137,11 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	}
 	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdPort)
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
+	// A fresh store every start (a retried start must not reuse the data
+	// of the attempt that lost a port race).
+	if err := os.RemoveAll(filepath.Join(dir, "etcd-data")); err != nil {
+		return c, err
+	}
 	c.EtcdLog = filepath.Join(dir, "etcd.log")
 	if err := c.spawn(filepath.Join(binDir, "etcd"), c.EtcdLog,
 		"--name", "default", "--data-dir", filepath.Join(dir, "etcd-data"),

@@ -1,10 +1,15 @@
 package localcluster
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,7 +33,7 @@ func TestStartInstallStop(t *testing.T) {
 	defer cancel()
 	var progress bytes.Buffer
 	start := time.Now()
-	c, err := Start(ctx, Options{LogWriter: &progress})
+	c, err := Start(ctx, Options{LogWriter: &progress, StopOnSignal: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,5 +134,101 @@ func TestStartFailsClearlyWithoutBinaries(t *testing.T) {
 	_, err := Start(context.Background(), Options{BinDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "kube-apiserver not found") || !strings.Contains(err.Error(), "hack/install-testbin.sh") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// helperEnv makes the test binary, run again by TestNothingOutlivesTheParent,
+// start a cluster, print its directory and process ids, and wait.
+const helperEnv = "LOCALCLUSTER_TEST_HELPER"
+
+type helperInfo struct {
+	Dir  string
+	PIDs []int
+}
+
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv(helperEnv) == "" {
+		t.Skip("helper for TestNothingOutlivesTheParent")
+	}
+	c, err := Start(context.Background(), Options{StopOnSignal: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	b, _ := json.Marshal(helperInfo{Dir: c.Dir, PIDs: c.PIDs()})
+	fmt.Println(string(b))
+	select {}
+}
+
+// TestNothingOutlivesTheParent runs a cluster in a child test binary and
+// ends it with SIGINT (the signal handler stops the cluster, removes the
+// directory and exits 130) and with SIGKILL (Pdeathsig kills etcd and
+// kube-apiserver; the directory stays, nothing could remove it).
+func TestNothingOutlivesTheParent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts etcd and kube-apiserver")
+	}
+	bin, err := resolveBinDir(context.Background(), "", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		sig      syscall.Signal
+		exitCode int
+		dirGone  bool
+	}{
+		{syscall.SIGINT, 130, true},
+		{syscall.SIGKILL, -1, false},
+	} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$")
+			cmd.Env = append(os.Environ(), helperEnv+"=1", "KAFKALINK_TESTBIN="+bin)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var info helperInfo
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if json.Unmarshal(sc.Bytes(), &info) == nil && len(info.PIDs) > 0 {
+					break
+				}
+			}
+			if len(info.PIDs) != 2 {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("helper did not report a cluster: %s", stderr.String())
+			}
+			if !tc.dirGone {
+				defer os.RemoveAll(info.Dir)
+			}
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			_ = cmd.Process.Signal(tc.sig)
+			err = cmd.Wait()
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) || exitErr.ExitCode() != tc.exitCode {
+				t.Errorf("helper ended with %v, want exit code %d; stderr: %s", err, tc.exitCode, stderr.String())
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for _, pid := range info.PIDs {
+				for alive(pid) && time.Now().Before(deadline) {
+					time.Sleep(50 * time.Millisecond)
+				}
+				if alive(pid) {
+					t.Errorf("process %d outlived the test binary", pid)
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			if _, err := os.Stat(info.Dir); tc.dirGone != os.IsNotExist(err) {
+				t.Errorf("directory %s: removed %v, want %v", info.Dir, os.IsNotExist(err), tc.dirGone)
+			}
+		})
 	}
 }
