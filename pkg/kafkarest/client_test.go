@@ -713,7 +713,7 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 	cfg.InitialBackoff, cfg.MaxBackoff = time.Hour, time.Hour
 	c, _ := newClient(t, cfg)
 	c.sleep = sleepCtx
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err := c.ListLinks(ctx, "c")
 	if !errors.Is(err, context.DeadlineExceeded) {

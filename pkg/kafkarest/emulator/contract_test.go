@@ -193,6 +193,7 @@ func TestContract(t *testing.T) {
 
 	client := &http.Client{Timeout: 10 * time.Second}
 	used := map[string]bool{}
+	specOps := map[string]bool{} // distinct spec operations (method + spec path template) driven
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			e.SetFaults(dstID, Faults{})
@@ -219,6 +220,7 @@ func TestContract(t *testing.T) {
 			route, pathParams, ferr := router.FindRoute(req)
 			var input *openapi3filter.RequestValidationInput
 			if ferr == nil {
+				specOps[route.Method+" "+route.Path] = true
 				input = &openapi3filter.RequestValidationInput{
 					Request: req, PathParams: pathParams, Route: route,
 					Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
@@ -299,7 +301,25 @@ func TestContract(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("endpoints not covered by the contract test: %v", missing)
 	}
+
+	// The number of distinct spec operations exercised must not regress.
+	ops := make([]string, 0, len(specOps))
+	for k := range specOps {
+		ops = append(ops, k)
+	}
+	sort.Strings(ops)
+	t.Logf("distinct spec operations exercised: %d", len(ops))
+	for _, op := range ops {
+		t.Logf("  %s", op)
+	}
+	if len(ops) < minSpecOperations {
+		t.Errorf("only %d distinct spec operations exercised, want at least %d: %v", len(ops), minSpecOperations, ops)
+	}
 }
+
+// minSpecOperations is the minimum number of distinct spec operations
+// (method + path template of the OpenAPI document) the contract test drives.
+const minSpecOperations = 23
 
 // onlySensitiveNullErrors reports whether all validation errors are about
 // null "value" fields of sensitive configs (deviation 4).

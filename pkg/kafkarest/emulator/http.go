@@ -334,10 +334,18 @@ func (c *Cluster) authorized(r *http.Request) bool {
 
 // ---- request helpers ----
 
+// MaxRequestBody is the largest request body the emulator accepts; larger
+// bodies get 413 with the spec's Error body.
+const MaxRequestBody = 1 << 20
+
 func decodeBody(r *http.Request, v any) *apiError {
-	b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1))
 	if err != nil {
 		return badRequest("cannot read request body: %v", err)
+	}
+	if len(b) > MaxRequestBody {
+		return errf(http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge,
+			"Request body is larger than %d bytes", MaxRequestBody)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil
