@@ -25,6 +25,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/textlogger"
 
@@ -167,7 +168,10 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	if err := env.Cluster.InstallCRDs(ctx, filepath.Join(root, "manifests", "base", "crds")); err != nil {
 		return env, fmt.Errorf("install CRDs: %w", err)
 	}
-	step("CRDs installed")
+	if err := env.installRBAC(ctx, root); err != nil {
+		return env, err
+	}
+	step("CRDs and the manifests' RBAC installed; the controller and webhook run as their ServiceAccounts")
 
 	if err := env.startEmulator(runCtx, opts); err != nil {
 		return env, err
@@ -187,6 +191,41 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	}
 	step("controller running (metrics at %s)", env.MetricsAddr)
 	return env, nil
+}
+
+// The identities of manifests/base/rbac: the controller and the webhook
+// act as these ServiceAccounts (impersonated), so every test and `make run`
+// prove the shipped least-privilege RBAC is sufficient.
+const (
+	ControllerServiceAccount = "system:serviceaccount:kafkalink-system:kafkalink-controller"
+	WebhookServiceAccount    = "system:serviceaccount:kafkalink-system:kafkalink-webhook"
+)
+
+// installRBAC applies the namespace and RBAC of manifests/base.
+func (e *Env) installRBAC(ctx context.Context, root string) error {
+	if out, err := e.Kubectl(ctx, "apply", "-f", filepath.Join(root, "manifests", "base", "namespace.yaml")); err != nil {
+		return fmt.Errorf("apply the namespace: %w: %s", err, out)
+	}
+	rendered, err := e.Kubectl(ctx, "kustomize", filepath.Join(root, "manifests", "base", "rbac"))
+	if err != nil {
+		return fmt.Errorf("render manifests/base/rbac: %w: %s", err, rendered)
+	}
+	f := filepath.Join(e.Dir, "rbac.yaml")
+	if err := os.WriteFile(f, []byte(rendered), 0o600); err != nil {
+		return err
+	}
+	// manifests/base sets the namespace with kustomize; so does -n here.
+	if out, err := e.Kubectl(ctx, "apply", "-n", "kafkalink-system", "-f", f); err != nil {
+		return fmt.Errorf("apply the RBAC: %w: %s", err, out)
+	}
+	return nil
+}
+
+// as returns the admin config impersonating a ServiceAccount.
+func (e *Env) as(user string) *rest.Config {
+	cfg := rest.CopyConfig(e.Cluster.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	return cfg
 }
 
 func (e *Env) fileLogger(name string) (logr.Logger, error) {
@@ -258,14 +297,19 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string)
 		return err
 	}
 	e.WebhookURL = "https://" + ln.Addr().String()
-	md, err := metadata.NewForConfig(e.Cluster.Config)
+	webhookCfg := e.as(WebhookServiceAccount)
+	md, err := metadata.NewForConfig(webhookCfg)
+	if err != nil {
+		return err
+	}
+	lookupClient, err := versioned.NewForConfig(webhookCfg)
 	if err != nil {
 		return err
 	}
 	e.goRun("webhook", func() error {
 		return webhook.Run(klog.NewContext(ctx, logger.WithName("webhook")), webhook.Options{
 			Listener: ln, CertDir: certDir, MetricsAddr: "0",
-			Lookup: &webhook.ClientLookup{Kafkalink: e.Kafkalink, Metadata: md},
+			Lookup: &webhook.ClientLookup{Kafkalink: lookupClient, Metadata: md},
 		})
 	})
 	if err := waitTLS(ctx, ln.Addr().String(), ca.CertPEM); err != nil {
@@ -292,8 +336,10 @@ func (e *Env) startController(ctx context.Context, logger logr.Logger, opts Opti
 		opts.Controller(&co)
 	}
 	e.goRun("controller", func() error {
-		return controller.RunManager(klog.NewContext(ctx, logger.WithName("controller")), e.Cluster.Config, controller.ManagerOptions{
+		return controller.RunManager(klog.NewContext(ctx, logger.WithName("controller")), e.as(ControllerServiceAccount), controller.ManagerOptions{
 			Options: co, Workers: 2, MetricsAddr: e.MetricsAddr,
+			LeaderElection: controller.LeaderElection{Enabled: true, Namespace: "kafkalink-system", Name: "kafkalink-controller",
+				LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second},
 		})
 	})
 	return nil
