@@ -150,6 +150,7 @@ type Emulator struct {
 	faults   map[string]*Faults
 	outage   map[string]bool
 	requests []Request
+	actions  []TopicAction
 	rnd      *rand.Rand
 	linkSeq  int
 }

@@ -466,8 +466,16 @@ func (c *Cluster) getTopic(r *http.Request, p params) (response, *apiError) {
 func (c *Cluster) deleteTopic(_ *http.Request, p params) (response, *apiError) {
 	c.e.mu.Lock()
 	defer c.e.mu.Unlock()
-	if !c.deleteTopicLocked(p["topic_name"]) {
-		return response{}, notFound("Topic '%s' not found", p["topic_name"])
+	name := p["topic_name"]
+	link := ""
+	for _, l := range c.links {
+		if l.mirrors[name] != nil {
+			link = l.name
+		}
 	}
+	if !c.deleteTopicLocked(name) {
+		return response{}, notFound("Topic '%s' not found", name)
+	}
+	c.audit(link, name, "delete", true)
 	return response{status: http.StatusNoContent}, nil
 }

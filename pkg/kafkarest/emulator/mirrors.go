@@ -78,6 +78,7 @@ func (c *Cluster) collectMirrors(base string, ls []*link, filter map[string]bool
 	now := c.e.now()
 	data := []any{}
 	for _, l := range ls {
+		c.autoCreate(l, now)
 		for _, n := range sortedKeys(l.mirrors) {
 			m := l.mirrors[n]
 			if filter != nil && !filter[c.mirrorStatus(l, m, now)] {
@@ -201,6 +202,7 @@ func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) 
 		name: name, sourceTopic: body.SourceTopicName, partitions: partitions,
 		status: StatusActive, stateTime: now, lagStart: now, initialLag: c.e.opts.initialLag,
 	}
+	c.audit(l.name, name, "create", true)
 	return response{status: http.StatusCreated}, nil
 }
 
@@ -270,6 +272,9 @@ func (c *Cluster) alterMirrors(action string) handlerFunc {
 		for _, n := range names {
 			m := l.mirrors[n]
 			res := c.applyAction(action, l, n, now, validateOnly)
+			if !validateOnly {
+				c.audit(l.name, n, action, res.code == 0)
+			}
 			d := map[string]any{
 				"kind": "AlterMirrorStatusResponseData",
 				"metadata": resourceMetadata{
