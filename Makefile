@@ -69,7 +69,8 @@ lint: ## go vet and gofmt.
 
 .PHONY: run
 run: testbin ## Start a local apiserver, the REST emulator, webhook and controller; apply the examples.
-	$(GO) run ./hack/run
+	@$(GO) build -o $(BIN_DIR)/kafkalink-run ./hack/run
+	@exec $(BIN_DIR)/kafkalink-run $(RUN_ARGS)
 
 .PHONY: clean
 clean: ## Remove build output (the testbin cache stays; remove ~/.cache/kafkalink to rebuild it).

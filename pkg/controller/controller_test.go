@@ -398,3 +398,19 @@ func TestEventsAreLogged(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchEventsReadWell(t *testing.T) {
+	r := newREST(t, "a", "b")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", kafkalinkv1alpha1.MirrorTopicStatePause), mt("b", kafkalinkv1alpha1.MirrorTopicStatePause)))...)
+	converge(t, f, "demo", 4)
+	cl := f.get("demo")
+	cl.Spec.MirrorTopics[0].State = kafkalinkv1alpha1.MirrorTopicStateActive
+	f.update(cl)
+	converge(t, f, "demo", 3)
+	events := strings.Join(f.events(), "\n")
+	for _, want := range []string{"Normal MirrorsPaused Paused 2 mirror topics: a, b", "Normal MirrorsResumed Resumed 1 mirror topic: a"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("no %q in\n%s", want, events)
+		}
+	}
+}

@@ -21,6 +21,7 @@ type batch struct {
 	names  []string
 	last   string // lastAction recorded per topic
 	event  string
+	verb   string // for the Event: "Paused", ...
 }
 
 // syncMirrors plans every mirror topic with pkg/mirror from the one list
@@ -62,10 +63,10 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		// create failed.
 		plan.Pause = slices.DeleteFunc(plan.Pause, func(n string) bool { return failures[n] != "" })
 		for _, b := range []batch{
-			{ActionPause, plan.Pause, string(mirror.ActionPause), EventMirrorsPaused},
-			{ActionResume, plan.Resume, string(mirror.ActionResume), EventMirrorsResumed},
-			{ActionPromote, plan.Promote, string(mirror.ActionPromote), EventMirrorsPromoted},
-			{ActionFailover, plan.Failover, string(mirror.ActionFailover), EventMirrorsFailedOver},
+			{ActionPause, plan.Pause, string(mirror.ActionPause), EventMirrorsPaused, "Paused"},
+			{ActionResume, plan.Resume, string(mirror.ActionResume), EventMirrorsResumed, "Resumed"},
+			{ActionPromote, plan.Promote, string(mirror.ActionPromote), EventMirrorsPromoted, "Promoting (stopping once caught up)"},
+			{ActionFailover, plan.Failover, string(mirror.ActionFailover), EventMirrorsFailedOver, "Failing over (stopping now)"},
 		} {
 			if len(b.names) == 0 {
 				continue
@@ -85,7 +86,7 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 				ok = append(ok, n)
 			}
 			if len(ok) > 0 {
-				c.recorder.Eventf(cl, corev1.EventTypeNormal, b.event, "%s %d mirror topics: %s", b.last, len(ok), listNames(ok))
+				c.recorder.Eventf(cl, corev1.EventTypeNormal, b.event, "%s %s: %s", b.verb, topicCount(len(ok)), listNames(ok))
 			}
 		}
 		for _, name := range plan.Delete {
@@ -216,4 +217,11 @@ func listNames(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:10], ", ") + fmt.Sprintf(" and %d more", len(names)-10)
+}
+
+func topicCount(n int) string {
+	if n == 1 {
+		return "1 mirror topic"
+	}
+	return fmt.Sprintf("%d mirror topics", n)
 }
