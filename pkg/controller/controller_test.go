@@ -414,3 +414,37 @@ func TestBatchEventsReadWell(t *testing.T) {
 		}
 	}
 }
+
+// A wrong destination cluster id answers 404 for the link too: deletion
+// must not take that as "the link is gone" and drop the finalizer.
+func TestDeletionWithWrongClusterIDKeepsFinalizer(t *testing.T) {
+	r := newREST(t, "a")
+	objs := r.objects(clusterLink("demo", mt("a", "")))
+	f := newFixture(t, DefaultRESTClientFactory(nil), objs...)
+	converge(t, f, "demo", 4)
+
+	class, err := f.client.KafkalinkV1alpha1().KafkaRestClasses(testNamespace).Get(f.ctx, "krc-cloud", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	class.Spec.KafkaRest.KafkaClusterID = "lkc-typo"
+	if _, err := f.client.KafkalinkV1alpha1().KafkaRestClasses(testNamespace).Update(f.ctx, class, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the class informer see it
+	cl := f.get("demo")
+	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f.update(cl)
+	if _, err := f.sync("demo"); err == nil {
+		t.Fatal("deletion against a wrong cluster id reported success")
+	}
+	if !f.exists("demo") || !slices.Contains(f.get("demo").Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Fatal("finalizer dropped although the link was never failed over or deleted")
+	}
+	if c := condition(f.get("demo"), kafkalinkv1alpha1.ConditionReady); c == nil || !strings.Contains(c.Message, "is the cluster id right?") {
+		t.Errorf("Ready: %+v", c)
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 0 {
+		t.Errorf("failover sent to a wrong cluster: %d", n)
+	}
+}

@@ -73,7 +73,17 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 	}
 	linkName := cl.LinkName()
 	if _, err := local.client.GetLink(ctx, local.clusterID, linkName); kafkarest.IsNotFound(err) {
-		return deleteProgress{done: true}, nil
+		// A 404 also answers a wrong cluster id; dropping the finalizer
+		// then would skip the failover. Only a cluster that lists its
+		// links, without this one, proves the link is gone.
+		names, lerr := local.client.LinkNames(ctx, local.clusterID)
+		if lerr != nil {
+			return deleteProgress{}, restError(fmt.Errorf("link %q not found, and listing the links of cluster %q failed (is the cluster id right?): %w", linkName, local.clusterID, lerr))
+		}
+		if !slices.Contains(names, linkName) {
+			return deleteProgress{done: true}, nil
+		}
+		return deleteProgress{}, restError(fmt.Errorf("link %q answered 404 but is listed on cluster %q; retrying", linkName, local.clusterID))
 	} else if err != nil {
 		return deleteProgress{}, restError(fmt.Errorf("get link %q: %w", linkName, err))
 	}

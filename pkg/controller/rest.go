@@ -65,6 +65,9 @@ type RESTClient interface {
 	ClusterID(ctx context.Context) (string, error)
 	// GetLink returns an error IsNotFound recognises when the link is absent.
 	GetLink(ctx context.Context, clusterID, link string) (*Link, error)
+	// LinkNames lists the links of the cluster; it fails (404) when the
+	// cluster id is wrong, which GetLink's 404 cannot tell apart.
+	LinkNames(ctx context.Context, clusterID string) ([]string, error)
 	CreateLink(ctx context.Context, clusterID string, req CreateLinkRequest) error
 	DeleteLink(ctx context.Context, clusterID, link string) error
 	// ListLinkConfigs returns the link's configs; sensitive values are

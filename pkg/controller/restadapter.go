@@ -56,6 +56,18 @@ func (a *restAdapter) GetLink(ctx context.Context, clusterID, link string) (*Lin
 	return out, nil
 }
 
+func (a *restAdapter) LinkNames(ctx context.Context, clusterID string) ([]string, error) {
+	links, err := a.c.ListLinks(ctx, clusterID)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(links))
+	for _, l := range links {
+		names = append(names, l.LinkName)
+	}
+	return names, nil
+}
+
 func (a *restAdapter) CreateLink(ctx context.Context, clusterID string, req CreateLinkRequest) error {
 	r := kafkarest.CreateLinkRequest{Configs: req.Configs}
 	// The remote cluster's id goes in the field that matches the link's
