@@ -49,6 +49,7 @@ const (
 	// Index names on the informers' indexers.
 	indexKafkaRestClass = "kafkaRestClass" // ClusterLinks by referenced class "ns/name"
 	indexSecret         = "secret"         // ClusterLinks and classes by referenced Secret "ns/name"
+	indexLocalLink      = "localLink"      // ClusterLinks by the link they manage (localLinkKey)
 )
 
 var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
@@ -151,6 +152,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	if err := linkInformer.Informer().AddIndexers(cache.Indexers{
 		indexKafkaRestClass: indexLinkByClass,
 		indexSecret:         indexLinkBySecret,
+		indexLocalLink:      indexLinkByLocalLink,
 	}); err != nil {
 		return nil, fmt.Errorf("add ClusterLink indexers: %w", err)
 	}
@@ -340,6 +342,10 @@ func (c *Controller) forgetLink(obj any) {
 	}
 	c.mu.Unlock()
 	c.metrics.forgetLink(cl.Namespace, cl.Name)
+	// A ClusterLink waiting behind this one for the same link takes over.
+	if k := localLinkKey(cl); k != "" {
+		c.enqueueByIndex(c.linkIndexer, indexLocalLink, k)
+	}
 }
 
 func (c *Controller) enqueueByIndex(indexer cache.Indexer, index, key string) {

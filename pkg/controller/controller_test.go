@@ -448,3 +448,50 @@ func TestDeletionWithWrongClusterIDKeepsFinalizer(t *testing.T) {
 		t.Errorf("failover sent to a wrong cluster: %d", n)
 	}
 }
+
+// Two ClusterLinks for one link: the younger does nothing, and deleting it
+// fails over nothing; once the older is gone it takes over.
+func TestDuplicateLinkIsRefused(t *testing.T) {
+	r := newREST(t, "a", "b")
+	older := clusterLink("first", mt("a", ""))
+	older.Spec.Name = "shared"
+	older.CreationTimestamp = metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	younger := clusterLink("second", mt("b", ""))
+	younger.Spec.Name = "shared"
+	younger.UID = "uid-2"
+	younger.CreationTimestamp = metav1.NewTime(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(older, younger)...)
+	converge(t, f, "first", 4)
+
+	mark := len(r.emu.Requests())
+	if _, err := f.sync("second"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, list := r.calls(mark); len(list) != 0 {
+		t.Errorf("the duplicate made REST calls: %v", list)
+	}
+	c := condition(f.get("second"), kafkalinkv1alpha1.ConditionReady)
+	if c == nil || c.Reason != kafkalinkv1alpha1.ReasonDuplicateLink || !strings.Contains(c.Message, "already managed by ClusterLink operator/first") {
+		t.Errorf("Ready of the duplicate: %+v", c)
+	}
+	if slices.Contains(f.get("second").Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Error("the duplicate got a finalizer")
+	}
+	// Deleting the duplicate touches nothing on the destination.
+	dup := f.get("second")
+	dup.Finalizers = []string{kafkalinkv1alpha1.FinalizerClusterLink, "other/keep"}
+	dup.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f.update(dup)
+	if _, err := f.sync("second"); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 0 {
+		t.Errorf("deleting the duplicate failed over %d batches of the owner's mirrors", n)
+	}
+	if got := f.get("second").Finalizers; slices.Contains(got, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Errorf("finalizer kept on the duplicate: %v", got)
+	}
+	if st, _, _ := r.emu.Cluster("lkc-cloud").Mirror("shared", "a"); st != "ACTIVE" {
+		t.Errorf("owner's mirror is %s", st)
+	}
+}

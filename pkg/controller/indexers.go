@@ -57,3 +57,66 @@ func indexClassBySecret(obj any) ([]string, error) {
 	}
 	return keys, nil
 }
+
+// localLinkKey identifies the link a ClusterLink manages: the REST class of
+// the cluster the link lives on (the destination's, or the source's for a
+// linkMode: Source link) and the link name. Two ClusterLinks with one key
+// would fight over one link, and deleting either would fail over the
+// other's mirrors.
+func localLinkKey(cl *kafkalinkv1alpha1.ClusterLink) string {
+	ref := cl.Spec.DestinationKafkaCluster.KafkaRestClassRef
+	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+		ref = cl.Spec.SourceKafkaCluster.KafkaRestClassRef
+	}
+	if ref == nil {
+		return ""
+	}
+	return classKey(cl, ref) + "#" + cl.LinkName()
+}
+
+func indexLinkByLocalLink(obj any) ([]string, error) {
+	cl, ok := obj.(*kafkalinkv1alpha1.ClusterLink)
+	if !ok {
+		return nil, nil
+	}
+	if k := localLinkKey(cl); k != "" {
+		return []string{k}, nil
+	}
+	return nil, nil
+}
+
+// olderClaim returns the ClusterLink that claimed cl's link first (oldest
+// creationTimestamp, then namespace/name), or nil when cl is that one.
+func olderClaim(indexer interface {
+	ByIndex(string, string) ([]any, error)
+}, cl *kafkalinkv1alpha1.ClusterLink) *kafkalinkv1alpha1.ClusterLink {
+	key := localLinkKey(cl)
+	if key == "" {
+		return nil
+	}
+	objs, err := indexer.ByIndex(indexLocalLink, key)
+	if err != nil {
+		return nil
+	}
+	var first *kafkalinkv1alpha1.ClusterLink
+	for _, o := range objs {
+		other, ok := o.(*kafkalinkv1alpha1.ClusterLink)
+		if !ok {
+			continue
+		}
+		if first == nil || claimsBefore(other, first) {
+			first = other
+		}
+	}
+	if first == nil || first.UID == cl.UID || (first.Namespace == cl.Namespace && first.Name == cl.Name) {
+		return nil
+	}
+	return first
+}
+
+func claimsBefore(a, b *kafkalinkv1alpha1.ClusterLink) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}

@@ -73,6 +73,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 	if err != nil {
 		return result{}, err
 	}
+	if first := olderClaim(c.linkIndexer, cl); first != nil {
+		return c.syncDuplicate(ctx, cl, first)
+	}
 	if cl.DeletionTimestamp != nil {
 		return c.syncDelete(ctx, cl)
 	}
@@ -103,6 +106,26 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 		return result{}, errors.Join(syncErr, err)
 	}
 	return res, syncErr
+}
+
+// syncDuplicate handles a ClusterLink whose link another, older ClusterLink
+// already manages: it makes no REST call at all (acting would fight the
+// owner, and a failover on deletion would stop the owner's mirrors), says
+// why in Ready, and lets its own deletion finish without touching the link.
+func (c *Controller) syncDuplicate(ctx context.Context, cl, first *kafkalinkv1alpha1.ClusterLink) (result, error) {
+	if cl.DeletionTimestamp != nil {
+		if slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+			return result{}, c.removeFinalizer(ctx, cl)
+		}
+		return result{}, nil
+	}
+	msg := fmt.Sprintf("link %q is already managed by ClusterLink %s/%s; this ClusterLink does nothing until that one is deleted or it names another link (spec.name)",
+		cl.LinkName(), first.Namespace, first.Name)
+	c.recorder.Event(cl, corev1.EventTypeWarning, EventReferenceError, msg)
+	status := cl.Status.DeepCopy()
+	status.ObservedGeneration = cl.Generation
+	applyConditions(status, cl.Generation, &observation{blockedReason: kafkalinkv1alpha1.ReasonDuplicateLink, blockedMessage: msg})
+	return result{requeueAfter: c.opts.ResyncPeriod}, c.writeStatus(ctx, cl, status)
 }
 
 // writeStatus updates status only when it changed: a converged link costs

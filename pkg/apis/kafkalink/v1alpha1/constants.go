@@ -42,6 +42,7 @@ const (
 	ReasonDeletionBlocked         = "DeletionBlocked"
 	ReasonInvalidSpec             = "InvalidSpec"
 	ReasonSourceInitiatedPending  = "SourceInitiatedPending"
+	ReasonDuplicateLink           = "DuplicateLink"
 )
 
 const (
