@@ -52,6 +52,12 @@ func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready fun
 		return err
 	}
 	srv := &http.Server{Handler: Handler(reg, ready), ReadHeaderTimeout: 5 * time.Second}
+	return RunServer(ctx, srv, ln, 5*time.Second)
+}
+
+// RunServer serves srv on ln until ctx ends, then shuts it down, giving
+// in-flight requests up to grace to finish.
+func RunServer(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -59,9 +65,11 @@ func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready fun
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
-	_ = srv.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

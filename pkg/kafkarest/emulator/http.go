@@ -99,8 +99,8 @@ func (c *Cluster) routes() []*route {
 		{method: http.MethodDelete, template: lnk + "/configs/{config_name}", h: c.deleteLinkConfig},
 		{method: http.MethodPut, template: lnk + "/configs:alter", h: c.alterLinkConfigs},
 		{method: http.MethodPost, template: lnk + "/configs:alter", h: c.alterLinkConfigs},
-		{method: http.MethodGet, template: links + "/-/mirrors", h: c.listAllMirrors},
-		{method: http.MethodGet, template: lnk + "/mirrors", h: c.listMirrors},
+		{method: http.MethodGet, template: links + "/-/mirrors", h: c.listMirrors(true)},
+		{method: http.MethodGet, template: lnk + "/mirrors", h: c.listMirrors(false)},
 		{method: http.MethodPost, template: lnk + "/mirrors", h: c.createMirror},
 		{method: http.MethodGet, template: lnk + "/mirrors/{mirror_topic_name}", h: c.getMirror},
 	}
@@ -366,6 +366,19 @@ func queryBool(r *http.Request, name string, def bool) (bool, *apiError) {
 		return false, badRequest("Invalid value '%s' for query parameter '%s'", v, name)
 	}
 	return b, nil
+}
+
+// queryBools parses boolean query parameters that default to false, in order.
+func queryBools(r *http.Request, names ...string) ([]bool, *apiError) {
+	out := make([]bool, len(names))
+	for i, n := range names {
+		b, aerr := queryBool(r, n, false)
+		if aerr != nil {
+			return nil, aerr
+		}
+		out[i] = b
+	}
+	return out, nil
 }
 
 func (c *Cluster) baseURL(r *http.Request) string {

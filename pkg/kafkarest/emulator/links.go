@@ -105,13 +105,9 @@ func (c *Cluster) getLink(r *http.Request, p params) (response, *apiError) {
 	if aerr != nil {
 		return response{}, aerr
 	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	return response{200, c.linkData(c.baseURL(r), l, includeTasks)}, nil
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		return response{200, c.linkData(c.baseURL(r), l, includeTasks)}, nil
+	})
 }
 
 var linkModes = map[string]bool{"DESTINATION": true, "SOURCE": true, "BIDIRECTIONAL": true}
@@ -218,34 +214,27 @@ func (c *Cluster) createLink(r *http.Request, _ params) (response, *apiError) {
 }
 
 func (c *Cluster) deleteLink(r *http.Request, p params) (response, *apiError) {
-	force, aerr := queryBool(r, "force", false)
+	q, aerr := queryBools(r, "force", "validate_only")
 	if aerr != nil {
 		return response{}, aerr
 	}
-	validateOnly, aerr := queryBool(r, "validate_only", false)
-	if aerr != nil {
-		return response{}, aerr
-	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	if !force {
-		now := c.e.now()
-		for _, m := range l.mirrors {
-			c.e.settle(m, now)
-			if m.status != StatusStopped {
-				return response{}, badRequest("Cluster link '%s' has active mirror topics; stop them or use force=true", l.name)
+	force, validateOnly := q[0], q[1]
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		if !force {
+			now := c.e.now()
+			for _, m := range l.mirrors {
+				c.e.settle(m, now)
+				if m.status != StatusStopped {
+					return response{}, badRequest("Cluster link '%s' has active mirror topics; stop them or use force=true", l.name)
+				}
 			}
 		}
-	}
-	if !validateOnly {
-		// Mirror topics stay as normal topics.
-		delete(c.links, l.name)
-	}
-	return response{status: http.StatusOK}, nil
+		if !validateOnly {
+			// Mirror topics stay as normal topics.
+			delete(c.links, l.name)
+		}
+		return response{status: http.StatusOK}, nil
+	})
 }
 
 // ---- link configs ----
@@ -300,35 +289,27 @@ func (c *Cluster) configNames(l *link) []string {
 }
 
 func (c *Cluster) listLinkConfigs(r *http.Request, p params) (response, *apiError) {
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	base := c.baseURL(r)
-	data := []any{}
-	for _, n := range c.configNames(l) {
-		data = append(data, c.configData(base, l, n))
-	}
-	return response{200, newCollection("KafkaLinkConfigDataList",
-		base+"/clusters/"+esc(c.cfg.ID)+"/links/"+esc(l.name)+"/configs", data)}, nil
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		base := c.baseURL(r)
+		data := []any{}
+		for _, n := range c.configNames(l) {
+			data = append(data, c.configData(base, l, n))
+		}
+		return response{200, newCollection("KafkaLinkConfigDataList",
+			base+"/clusters/"+esc(c.cfg.ID)+"/links/"+esc(l.name)+"/configs", data)}, nil
+	})
 }
 
 func (c *Cluster) getLinkConfig(r *http.Request, p params) (response, *apiError) {
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	name := p["config_name"]
-	if _, ok := l.configs[name]; !ok {
-		if _, ok := defaultConfigs[name]; !ok {
-			return response{}, notFound("Config '%s' not found on cluster link '%s'", name, l.name)
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		name := p["config_name"]
+		if _, ok := l.configs[name]; !ok {
+			if _, ok := defaultConfigs[name]; !ok {
+				return response{}, notFound("Config '%s' not found on cluster link '%s'", name, l.name)
+			}
 		}
-	}
-	return response{200, c.configData(c.baseURL(r), l, name)}, nil
+		return response{200, c.configData(c.baseURL(r), l, name)}, nil
+	})
 }
 
 func checkWritable(name string) *apiError {
@@ -351,35 +332,27 @@ func (c *Cluster) putLinkConfig(r *http.Request, p params) (response, *apiError)
 	if body.Value == nil {
 		return response{}, badRequest("Field 'value' is required")
 	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	if aerr := checkWritable(p["config_name"]); aerr != nil {
-		return response{}, aerr
-	}
-	l.configs[p["config_name"]] = *body.Value
-	return response{status: http.StatusNoContent}, nil
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		if aerr := checkWritable(p["config_name"]); aerr != nil {
+			return response{}, aerr
+		}
+		l.configs[p["config_name"]] = *body.Value
+		return response{status: http.StatusNoContent}, nil
+	})
 }
 
 func (c *Cluster) deleteLinkConfig(_ *http.Request, p params) (response, *apiError) {
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	name := p["config_name"]
-	if aerr := checkWritable(name); aerr != nil {
-		return response{}, aerr
-	}
-	if _, ok := l.configs[name]; !ok {
-		return response{}, notFound("Config '%s' not found on cluster link '%s'", name, l.name)
-	}
-	delete(l.configs, name)
-	return response{status: http.StatusNoContent}, nil
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		name := p["config_name"]
+		if aerr := checkWritable(name); aerr != nil {
+			return response{}, aerr
+		}
+		if _, ok := l.configs[name]; !ok {
+			return response{}, notFound("Config '%s' not found on cluster link '%s'", name, l.name)
+		}
+		delete(l.configs, name)
+		return response{status: http.StatusNoContent}, nil
+	})
 }
 
 func (c *Cluster) alterLinkConfigs(r *http.Request, p params) (response, *apiError) {
@@ -419,21 +392,29 @@ func (c *Cluster) alterLinkConfigs(r *http.Request, p params) (response, *apiErr
 			return response{}, badRequest("Config '%s': invalid operation '%s'", d.Name, op)
 		}
 	}
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		if validateOnly {
+			return response{status: http.StatusNoContent}, nil
+		}
+		for _, d := range body.Data {
+			if d.Operation != nil && strings.EqualFold(*d.Operation, "DELETE") {
+				delete(l.configs, d.Name)
+			} else {
+				l.configs[d.Name] = *d.Value
+			}
+		}
+		return response{status: http.StatusNoContent}, nil
+	})
+}
+
+// withLink runs fn under the emulator lock with the link the path names,
+// or answers 404 when there is none.
+func (c *Cluster) withLink(p params, fn func(*link) (response, *apiError)) (response, *apiError) {
 	c.e.mu.Lock()
 	defer c.e.mu.Unlock()
 	l, aerr := c.lookupLink(p["link_name"])
 	if aerr != nil {
 		return response{}, aerr
 	}
-	if validateOnly {
-		return response{status: http.StatusNoContent}, nil
-	}
-	for _, d := range body.Data {
-		if d.Operation != nil && strings.EqualFold(*d.Operation, "DELETE") {
-			delete(l.configs, d.Name)
-		} else {
-			l.configs[d.Name] = *d.Value
-		}
-	}
-	return response{status: http.StatusNoContent}, nil
+	return fn(l)
 }

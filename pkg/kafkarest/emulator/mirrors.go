@@ -90,46 +90,38 @@ func (c *Cluster) collectMirrors(base string, ls []*link, filter map[string]bool
 	return data
 }
 
-func (c *Cluster) listMirrors(r *http.Request, p params) (response, *apiError) {
-	filter, aerr := parseStatusFilter(r)
-	if aerr != nil {
-		return response{}, aerr
+// listMirrors answers GET .../links/{link_name}/mirrors, and with
+// allLinks GET .../links/-/mirrors.
+func (c *Cluster) listMirrors(allLinks bool) handlerFunc {
+	return func(r *http.Request, p params) (response, *apiError) {
+		filter, aerr := parseStatusFilter(r)
+		if aerr != nil {
+			return response{}, aerr
+		}
+		includeErrors, aerr := queryBool(r, "include_state_transition_errors", false)
+		if aerr != nil {
+			return response{}, aerr
+		}
+		c.e.mu.Lock()
+		defer c.e.mu.Unlock()
+		var ls []*link
+		linkSeg := "-"
+		if allLinks {
+			for _, n := range sortedKeys(c.links) {
+				ls = append(ls, c.links[n])
+			}
+		} else {
+			l, aerr := c.lookupLink(p["link_name"])
+			if aerr != nil {
+				return response{}, aerr
+			}
+			ls, linkSeg = []*link{l}, esc(l.name)
+		}
+		base := c.baseURL(r)
+		return response{200, newCollection("KafkaMirrorDataList",
+			base+"/clusters/"+esc(c.cfg.ID)+"/links/"+linkSeg+"/mirrors",
+			c.collectMirrors(base, ls, filter, includeErrors))}, nil
 	}
-	includeErrors, aerr := queryBool(r, "include_state_transition_errors", false)
-	if aerr != nil {
-		return response{}, aerr
-	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	base := c.baseURL(r)
-	return response{200, newCollection("KafkaMirrorDataList",
-		base+"/clusters/"+esc(c.cfg.ID)+"/links/"+esc(l.name)+"/mirrors",
-		c.collectMirrors(base, []*link{l}, filter, includeErrors))}, nil
-}
-
-func (c *Cluster) listAllMirrors(r *http.Request, _ params) (response, *apiError) {
-	filter, aerr := parseStatusFilter(r)
-	if aerr != nil {
-		return response{}, aerr
-	}
-	includeErrors, aerr := queryBool(r, "include_state_transition_errors", false)
-	if aerr != nil {
-		return response{}, aerr
-	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	var ls []*link
-	for _, n := range sortedKeys(c.links) {
-		ls = append(ls, c.links[n])
-	}
-	base := c.baseURL(r)
-	return response{200, newCollection("KafkaMirrorDataList",
-		base+"/clusters/"+esc(c.cfg.ID)+"/links/-/mirrors",
-		c.collectMirrors(base, ls, filter, includeErrors))}, nil
 }
 
 func (c *Cluster) getMirror(r *http.Request, p params) (response, *apiError) {
@@ -137,17 +129,13 @@ func (c *Cluster) getMirror(r *http.Request, p params) (response, *apiError) {
 	if aerr != nil {
 		return response{}, aerr
 	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	m := l.mirrors[p["mirror_topic_name"]]
-	if m == nil {
-		return response{}, notFound("Mirror topic '%s' not found on cluster link '%s'", p["mirror_topic_name"], l.name)
-	}
-	return response{200, c.mirrorData(c.baseURL(r), l, m, c.e.now(), includeErrors)}, nil
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		m := l.mirrors[p["mirror_topic_name"]]
+		if m == nil {
+			return response{}, notFound("Mirror topic '%s' not found on cluster link '%s'", p["mirror_topic_name"], l.name)
+		}
+		return response{200, c.mirrorData(c.baseURL(r), l, m, c.e.now(), includeErrors)}, nil
+	})
 }
 
 func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) {
@@ -166,44 +154,40 @@ func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) 
 	if body.ReplicationFactor != nil && *body.ReplicationFactor < 0 {
 		return response{}, badRequest("Invalid replication_factor %d", *body.ReplicationFactor)
 	}
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	l, aerr := c.lookupLink(p["link_name"])
-	if aerr != nil {
-		return response{}, aerr
-	}
-	if l.mode == "SOURCE" {
-		return response{}, badRequest("Cannot create mirror topics on cluster link '%s' with link.mode=SOURCE", l.name)
-	}
-	name := body.MirrorTopicName
-	if name == "" {
-		name = l.configs[ConfigPrefix] + body.SourceTopicName
-	}
-	if c.topics[name] != nil {
-		return response{}, badRequest("Topic '%s' already exists", name)
-	}
-	if c.linkState(l) == LinkFailed {
-		return response{}, badRequest("Cluster link '%s' is in state FAILED; cannot create mirror topic '%s'", l.name, name)
-	}
-	partitions := 1
-	var src *topic
-	if rc := c.e.clusters[l.remoteID]; rc != nil {
-		src = rc.topics[body.SourceTopicName]
-	}
-	if c.remoteReachable(l) && src == nil {
-		return response{}, notFound("Topic '%s' not found on source", body.SourceTopicName)
-	}
-	if src != nil {
-		partitions = src.partitions
-	}
-	now := c.e.now()
-	c.topics[name] = &topic{name: name, partitions: partitions}
-	l.mirrors[name] = &mirror{
-		name: name, sourceTopic: body.SourceTopicName, partitions: partitions,
-		status: StatusActive, stateTime: now, lagStart: now, initialLag: c.e.opts.initialLag,
-	}
-	c.audit(l.name, name, "create", true)
-	return response{status: http.StatusCreated}, nil
+	return c.withLink(p, func(l *link) (response, *apiError) {
+		if l.mode == "SOURCE" {
+			return response{}, badRequest("Cannot create mirror topics on cluster link '%s' with link.mode=SOURCE", l.name)
+		}
+		name := body.MirrorTopicName
+		if name == "" {
+			name = l.configs[ConfigPrefix] + body.SourceTopicName
+		}
+		if c.topics[name] != nil {
+			return response{}, badRequest("Topic '%s' already exists", name)
+		}
+		if c.linkState(l) == LinkFailed {
+			return response{}, badRequest("Cluster link '%s' is in state FAILED; cannot create mirror topic '%s'", l.name, name)
+		}
+		partitions := 1
+		var src *topic
+		if rc := c.e.clusters[l.remoteID]; rc != nil {
+			src = rc.topics[body.SourceTopicName]
+		}
+		if c.remoteReachable(l) && src == nil {
+			return response{}, notFound("Topic '%s' not found on source", body.SourceTopicName)
+		}
+		if src != nil {
+			partitions = src.partitions
+		}
+		now := c.e.now()
+		c.topics[name] = &topic{name: name, partitions: partitions}
+		l.mirrors[name] = &mirror{
+			name: name, sourceTopic: body.SourceTopicName, partitions: partitions,
+			status: StatusActive, stateTime: now, lagStart: now, initialLag: c.e.opts.initialLag,
+		}
+		c.audit(l.name, name, "create", true)
+		return response{status: http.StatusCreated}, nil
+	})
 }
 
 // ---- batch actions ----
@@ -241,14 +225,11 @@ func (c *Cluster) selectMirrors(l *link, names []string, pattern string) ([]stri
 
 func (c *Cluster) alterMirrors(action string) handlerFunc {
 	return func(r *http.Request, p params) (response, *apiError) {
-		validateOnly, aerr := queryBool(r, "validate_only", false)
+		q, aerr := queryBools(r, "validate_only", "include_partition_level_truncation_data")
 		if aerr != nil {
 			return response{}, aerr
 		}
-		includeTrunc, aerr := queryBool(r, "include_partition_level_truncation_data", false)
-		if aerr != nil {
-			return response{}, aerr
-		}
+		validateOnly, includeTrunc := q[0], q[1]
 		var body struct {
 			Names   []string `json:"mirror_topic_names"`
 			Pattern string   `json:"mirror_topic_name_pattern"`
@@ -256,58 +237,54 @@ func (c *Cluster) alterMirrors(action string) handlerFunc {
 		if aerr := decodeBody(r, &body); aerr != nil {
 			return response{}, aerr
 		}
-		c.e.mu.Lock()
-		defer c.e.mu.Unlock()
-		l, aerr := c.lookupLink(p["link_name"])
-		if aerr != nil {
-			return response{}, aerr
-		}
-		names, aerr := c.selectMirrors(l, body.Names, body.Pattern)
-		if aerr != nil {
-			return response{}, aerr
-		}
-		now := c.e.now()
-		base := c.baseURL(r)
-		data := []any{}
-		for _, n := range names {
-			m := l.mirrors[n]
-			res := c.applyAction(action, l, n, now, validateOnly)
-			if !validateOnly {
-				c.audit(l.name, n, action, res.code == 0)
+		return c.withLink(p, func(l *link) (response, *apiError) {
+			names, aerr := c.selectMirrors(l, body.Names, body.Pattern)
+			if aerr != nil {
+				return response{}, aerr
 			}
-			d := map[string]any{
-				"kind": "AlterMirrorStatusResponseData",
-				"metadata": resourceMetadata{
-					Self:         base + "/clusters/" + esc(c.cfg.ID) + "/links/" + esc(l.name) + "/mirrors/" + esc(n),
-					ResourceName: c.crn("/cluster-link=", l.name, "/topic=", n),
-				},
-				"mirror_topic_name":               n,
-				"error_code":                      nil,
-				"error_message":                   nil,
-				"mirror_lags":                     []mirrorLag{},
-				"messages_truncated":              nil,
-				"partition_level_truncation_data": []any{},
-			}
-			if m != nil {
-				d["mirror_lags"] = c.mirrorLags(m, now)
-			}
-			if res.code != 0 {
-				d["error_code"], d["error_message"] = res.code, res.msg
-			}
-			if res.truncated {
-				d["messages_truncated"] = 0
-				if includeTrunc {
-					trunc := []any{}
-					for i := 0; i < m.partitions; i++ {
-						trunc = append(trunc, map[string]any{"partition_id": i, "offset_truncated_to": 1000, "messages_truncated": 0})
-					}
-					d["partition_level_truncation_data"] = trunc
+			now := c.e.now()
+			base := c.baseURL(r)
+			data := []any{}
+			for _, n := range names {
+				m := l.mirrors[n]
+				res := c.applyAction(action, l, n, now, validateOnly)
+				if !validateOnly {
+					c.audit(l.name, n, action, res.code == 0)
 				}
+				d := map[string]any{
+					"kind": "AlterMirrorStatusResponseData",
+					"metadata": resourceMetadata{
+						Self:         base + "/clusters/" + esc(c.cfg.ID) + "/links/" + esc(l.name) + "/mirrors/" + esc(n),
+						ResourceName: c.crn("/cluster-link=", l.name, "/topic=", n),
+					},
+					"mirror_topic_name":               n,
+					"error_code":                      nil,
+					"error_message":                   nil,
+					"mirror_lags":                     []mirrorLag{},
+					"messages_truncated":              nil,
+					"partition_level_truncation_data": []any{},
+				}
+				if m != nil {
+					d["mirror_lags"] = c.mirrorLags(m, now)
+				}
+				if res.code != 0 {
+					d["error_code"], d["error_message"] = res.code, res.msg
+				}
+				if res.truncated {
+					d["messages_truncated"] = 0
+					if includeTrunc {
+						trunc := []any{}
+						for i := 0; i < m.partitions; i++ {
+							trunc = append(trunc, map[string]any{"partition_id": i, "offset_truncated_to": 1000, "messages_truncated": 0})
+						}
+						d["partition_level_truncation_data"] = trunc
+					}
+				}
+				data = append(data, d)
 			}
-			data = append(data, d)
-		}
-		return response{200, newCollection("KafkaAlterMirrorStatusList",
-			base+"/clusters/"+esc(c.cfg.ID)+"/links/"+esc(l.name)+"/mirrors:"+action, data)}, nil
+			return response{200, newCollection("KafkaAlterMirrorStatusList",
+				base+"/clusters/"+esc(c.cfg.ID)+"/links/"+esc(l.name)+"/mirrors:"+action, data)}, nil
+		})
 	}
 }
 
