@@ -103,6 +103,8 @@ type Controller struct {
 	// the observed status, and REST's state_time_ms is not always given).
 	mu          sync.Mutex
 	transitions map[string]time.Time
+
+	writes ownWrites
 }
 
 func init() {

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
@@ -125,9 +126,12 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 func (c *Controller) removeFinalizer(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) error {
 	cp := cl.DeepCopy()
 	cp.Finalizers = slices.DeleteFunc(cp.Finalizers, func(f string) bool { return f == kafkalinkv1alpha1.FinalizerClusterLink })
-	if _, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{}); err != nil {
+	updated, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{})
+	if err != nil {
 		return fmt.Errorf("remove finalizer: %w", err)
 	}
+	// Other finalizers may keep the object a while longer.
+	c.writes.record(cache.MetaObjectToName(updated), updated.ResourceVersion)
 	c.forgetLink(cl)
 	return nil
 }

@@ -24,6 +24,10 @@ import (
 )
 
 // Event reasons.
+// staleCacheRetry is how soon a reconcile that found the informer cache
+// older than the controller's own last write tries again.
+const staleCacheRetry = 200 * time.Millisecond
+
 const (
 	EventLinkCreated        = "LinkCreated"
 	EventLinkCreateFailed   = "LinkCreateFailed"
@@ -68,10 +72,17 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 	cl, err := c.links.ClusterLinks(key.Namespace).Get(key.Name)
 	if apierrors.IsNotFound(err) {
 		logger.V(4).Info("ClusterLink is gone")
+		c.writes.forget(key)
 		return result{}, nil
 	}
 	if err != nil {
 		return result{}, err
+	}
+	if c.writes.stale(key, cl.ResourceVersion) {
+		// The watch event of our own write requeues it; the delay is a
+		// safety net should that event be coalesced away.
+		logger.V(4).Info("Informer cache is older than our last write; waiting for it", "resourceVersion", cl.ResourceVersion)
+		return result{requeueAfter: staleCacheRetry}, nil
 	}
 	if first := olderClaim(c.linkIndexer, cl); first != nil {
 		return c.syncDuplicate(ctx, cl, first)
@@ -85,6 +96,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 		if cl, err = c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{}); err != nil {
 			return result{}, fmt.Errorf("add finalizer: %w", err)
 		}
+		c.writes.record(key, cl.ResourceVersion)
 	}
 
 	status := cl.Status.DeepCopy()
@@ -136,10 +148,11 @@ func (c *Controller) writeStatus(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 	}
 	cp := cl.DeepCopy()
 	cp.Status = *status
-	_, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).UpdateStatus(ctx, cp, metav1.UpdateOptions{})
+	updated, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).UpdateStatus(ctx, cp, metav1.UpdateOptions{})
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
+	c.writes.record(cache.MetaObjectToName(updated), updated.ResourceVersion)
 	return nil
 }
 

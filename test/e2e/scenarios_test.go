@@ -35,6 +35,12 @@ func TestExamplesConverge(t *testing.T) {
 	if got := jsonpath(t, "si-link-destination", "{.status.linkState}"); got != "ACTIVE" {
 		t.Errorf("si-link-destination linkState %q", got)
 	}
+	// A new link gets its configs once, at creation: a reconcile that ran
+	// on a cache older than the controller's own status write would set
+	// the credentials again (and restart the link's connections).
+	if ev := kubectl(t, "-n", "operator", "get", "events", "--field-selector", "reason=LinkConfigsUpdated", "-o", "jsonpath={.items[*].message}"); ev != "" {
+		t.Errorf("link configs altered right after creation: %s", ev)
+	}
 	// Conditions a user reads in kubectl describe.
 	desc := kubectl(t, "-n", "operator", "describe", "clink", "clusterlink-demo")
 	for _, want := range []string{"LinkAvailable", "MirrorsSynced", "LinkCreated", "MirrorCreated"} {
