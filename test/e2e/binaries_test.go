@@ -14,15 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
+
 	"github.com/kafkalink/kafkalink/pkg/devenv"
 	"github.com/kafkalink/kafkalink/pkg/localcluster"
 )
 
 // The shipped binaries, wired from their flags, against the real API
-// server: the controller takes the leader Lease and reconciles; the
-// webhook manages its own CA and serving certificate in a Secret and keeps
-// the caBundle of its webhook configuration current (the default,
-// cert-manager-free deployment path).
+// server and with exactly the shipped RBAC: the controller takes the
+// leader Lease and reconciles; the webhook manages its own CA and serving
+// certificate in a Secret and keeps the caBundle of its webhook
+// configuration current (the default, cert-manager-free deployment path).
 func TestBinaries(t *testing.T) {
 	root, err := devenv.RepoRoot()
 	if err != nil {
@@ -39,11 +41,12 @@ func TestBinaries(t *testing.T) {
 			t.Fatalf("create namespace %s: %v\n%s", ns, err, out)
 		}
 	}
+	controllerKubeconfig, webhookKubeconfig := shippedRBAC(t, root)
 
 	t.Run("controller", func(t *testing.T) {
 		port, _ := localcluster.FreePort()
 		metrics := fmt.Sprintf("127.0.0.1:%d", port)
-		start(t, filepath.Join(bin, "kafkalink-controller"), "--kubeconfig", env.Kubeconfig, "--namespace", "e2e-bin",
+		start(t, filepath.Join(bin, "kafkalink-controller"), "--kubeconfig", controllerKubeconfig, "--namespace", "e2e-bin",
 			"--leader-elect", "--leader-election-namespace", "kafkalink-system", "--leader-election-id", "kafkalink-e2e-bin", "--metrics-address", metrics)
 		eventually(t, 30*time.Second, "the controller binary to be ready", func() string {
 			return httpOK("http://" + metrics + "/readyz")
@@ -52,6 +55,17 @@ func TestBinaries(t *testing.T) {
 			out, _ := kubectlErr(t, "-n", "kafkalink-system", "get", "lease", "kafkalink-e2e-bin", "-o", "jsonpath={.spec.holderIdentity}")
 			if out == "" || strings.HasPrefix(out, "error") {
 				return "no holder: " + out
+			}
+			return ""
+		})
+		// Holding it means renewing it (an update), not only creating it.
+		lease := func() string {
+			return kubectl(t, "-n", "kafkalink-system", "get", "lease", "kafkalink-e2e-bin", "-o", "jsonpath={.spec.renewTime}")
+		}
+		first := lease()
+		eventually(t, 20*time.Second, "the leader to renew its Lease", func() string {
+			if lease() == first {
+				return "renewTime still " + first
 			}
 			return ""
 		})
@@ -103,7 +117,7 @@ webhooks:
 		port, _ := localcluster.FreePort()
 		mport, _ := localcluster.FreePort()
 		certDir := t.TempDir()
-		start(t, filepath.Join(bin, "kafkalink-webhook"), "--kubeconfig", env.Kubeconfig, "--manage-certificates",
+		start(t, filepath.Join(bin, "kafkalink-webhook"), "--kubeconfig", webhookKubeconfig, "--manage-certificates",
 			"--namespace", "kafkalink-system", "--certificate-secret", "kafkalink-e2e-certs", "--webhook-configuration", "kafkalink-e2e-selfmanaged",
 			"--cert-dir", certDir, "--listen-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-address", fmt.Sprintf("127.0.0.1:%d", mport))
 		eventually(t, 30*time.Second, "the webhook binary to be ready", func() string {
@@ -140,6 +154,52 @@ webhooks:
 }
 
 // start runs a binary until the test ends, its output in the test log on failure.
+// shippedRBAC applies the manifests' ServiceAccounts, roles and bindings
+// under e2e names — the in-process controller and webhook already hold the
+// real Lease, Secret and webhook configuration, and the rules name them in
+// resourceNames — and returns kubeconfigs that impersonate the two
+// ServiceAccounts, so the binaries get exactly the shipped rules.
+func shippedRBAC(t *testing.T, root string) (controller, webhook string) {
+	t.Helper()
+	rbac := kubectl(t, "kustomize", filepath.Join(root, "manifests", "base", "rbac"))
+	for _, r := range [][2]string{
+		{"kafkalink-validating-webhook", "kafkalink-e2e-selfmanaged"},
+		{"kafkalink-webhook-certs", "kafkalink-e2e-certs"},
+		{"kafkalink-controller", "kafkalink-e2e-bin"}, // also the Lease name
+		{"kafkalink-webhook", "kafkalink-e2e-webhook"},
+	} {
+		if !strings.Contains(rbac, r[0]) {
+			t.Fatalf("the shipped RBAC no longer names %s; update this test", r[0])
+		}
+		rbac = strings.ReplaceAll(rbac, r[0], r[1])
+	}
+	if out, err := applyYAML(t, rbac, "-n", "kafkalink-system"); err != nil {
+		t.Fatalf("apply the shipped RBAC under e2e names: %v\n%s", err, out)
+	}
+	return impersonating(t, "system:serviceaccount:kafkalink-system:kafkalink-e2e-bin"),
+		impersonating(t, "system:serviceaccount:kafkalink-system:kafkalink-e2e-webhook")
+}
+
+// impersonating writes a copy of the admin kubeconfig that acts as user.
+func impersonating(t *testing.T, user string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(env.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range cfg.AuthInfos {
+		a.Impersonate = user
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(kubectl(t, "--kubeconfig", path, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")); got != user {
+		t.Fatalf("kubeconfig acts as %q, want %q", got, user)
+	}
+	return path
+}
+
 func start(t *testing.T, path string, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
