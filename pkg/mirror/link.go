@@ -120,10 +120,10 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 			// Not the mirror kafkalink managed: leave it alone.
 			plan.Release = append(plan.Release, s.Name)
 		default:
-			switch OnRemoval(ParseStatus(m.Status)) {
+			switch OnRemovalOf(ParseStatus(m.Status), Desired(s.DesiredState), Action(s.LastAction)) {
 			case RemovalDelete:
 				plan.Delete = append(plan.Delete, s.Name)
-			case RemovalRelease:
+			case RemovalRelease, RemovalRefused:
 				plan.Release = append(plan.Release, s.Name)
 			case RemovalWait:
 				plan.Wait = append(plan.Wait, s.Name)
@@ -157,11 +157,27 @@ const (
 	RemovalWait Removal = "WAIT"
 	// RemovalNone: the topic is not listed under the link; nothing to do.
 	RemovalNone Removal = "NONE"
+	// RemovalRefused: a one-way PROMOTE or FAILOVER was accepted and the
+	// topic has not stopped yet. Deleting it could destroy the only copy of
+	// the data, so the webhook refuses the removal; should it happen anyway
+	// (no webhook), the controller stops managing the topic and deletes
+	// nothing.
+	RemovalRefused Removal = "REFUSED"
 )
 
 // OnRemoval decides what removing a managed topic from the spec does, by its
 // observed status. Stopped topics hold data written after the promote or
 // failover and are never deleted.
+// OnRemovalOf is OnRemoval with the topic's history: the desired state it
+// had and the last action kafkalink took on it.
+func OnRemovalOf(st Status, desired Desired, lastAction Action) Removal {
+	r := OnRemoval(st)
+	if r == RemovalDelete && (oneWay(desired) || lastAction == ActionPromote || lastAction == ActionFailover) {
+		return RemovalRefused
+	}
+	return r
+}
+
 func OnRemoval(st Status) Removal {
 	switch {
 	case st == StatusAbsent:

@@ -141,3 +141,50 @@ func TestOnRemoval(t *testing.T) {
 		}
 	}
 }
+
+// A topic whose one-way PROMOTE or FAILOVER was accepted is never deleted
+// by removing it from the spec before it has stopped: every (status ×
+// desired × last action) combination.
+func TestOnRemovalOf(t *testing.T) {
+	for _, st := range Statuses {
+		for _, d := range DesiredStates {
+			for _, last := range []Action{"", ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover} {
+				want := OnRemoval(st)
+				if want == RemovalDelete && (d == DesiredPromote || d == DesiredFailover || last == ActionPromote || last == ActionFailover) {
+					want = RemovalRefused
+				}
+				if got := OnRemovalOf(st, d, last); got != want {
+					t.Errorf("OnRemovalOf(%s, %s, %q) = %s, want %s", st, d, last, got, want)
+				}
+				if got := OnRemovalOf(st, d, last); got == RemovalDelete && (d == DesiredPromote || d == DesiredFailover) {
+					t.Errorf("one-way %s topic in %s would be deleted", d, st)
+				}
+			}
+		}
+	}
+}
+
+func TestPlanLinkNeverDeletesARemovedOneWayTopic(t *testing.T) {
+	for _, st := range []string{"ACTIVE", "PAUSED", "SOURCE_UNAVAILABLE", "LINK_FAILED"} {
+		for _, tc := range []struct {
+			desired kafkalinkv1alpha1.MirrorTopicState
+			last    string
+		}{
+			{kafkalinkv1alpha1.MirrorTopicStatePromote, ""},
+			{kafkalinkv1alpha1.MirrorTopicStateFailover, ""},
+			{kafkalinkv1alpha1.MirrorTopicStateActive, string(ActionPromote)},
+			{kafkalinkv1alpha1.MirrorTopicStateActive, string(ActionFailover)},
+		} {
+			prev := []kafkalinkv1alpha1.MirrorTopicStatus{{Name: "x", SourceTopicName: "x", Status: st, DesiredState: tc.desired, LastAction: tc.last, Created: true}}
+			plan := PlanLink(&kafkalinkv1alpha1.ClusterLinkSpec{}, prev, []ObservedMirror{{Name: "x", SourceTopicName: "x", Status: st, MaxLag: 5}})
+			if len(plan.Delete) != 0 || len(plan.Release) != 1 {
+				t.Errorf("status %s, desired %s, last action %q: delete %v release %v, want release only", st, tc.desired, tc.last, plan.Delete, plan.Release)
+			}
+		}
+	}
+	// An ordinary ACTIVE topic is still deleted on removal.
+	prev := []kafkalinkv1alpha1.MirrorTopicStatus{{Name: "x", SourceTopicName: "x", Status: "ACTIVE", DesiredState: kafkalinkv1alpha1.MirrorTopicStateActive, Created: true}}
+	if plan := PlanLink(&kafkalinkv1alpha1.ClusterLinkSpec{}, prev, []ObservedMirror{{Name: "x", SourceTopicName: "x", Status: "ACTIVE"}}); len(plan.Delete) != 1 {
+		t.Errorf("removed ACTIVE topic: delete %v", plan.Delete)
+	}
+}

@@ -75,6 +75,7 @@ func Markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", label, removalText(OnRemoval(st)))
 	}
+	fmt.Fprintf(&b, "\nA topic whose desired state was PROMOTE or FAILOVER (or on which kafkalink already called promote or failover) and that is not STOPPED yet: %s.\n", removalText(OnRemovalOf(StatusActive, DesiredPromote, ActionNone)))
 	b.WriteString("\n## Deleting a ClusterLink\n\n")
 	b.WriteString("With `deletionPolicy: Failover` (default) every mirror under the link that is still mirroring, managed or not, is failed over in one batch call; ")
 	b.WriteString("the link is deleted once none is PENDING_STOPPED, then the finalizer is removed:\n\n")
@@ -131,6 +132,9 @@ func removalText(r Removal) string {
 		return "kept (a normal topic now); no longer managed"
 	case RemovalWait:
 		return "WAIT: nothing is deleted until the status is known"
+	case RemovalRefused:
+		return "the webhook refuses the removal (the one-way action cannot be withdrawn, and deleting the topic could destroy the only copy of its data); " +
+			"if it is removed anyway (no webhook), the controller stops managing the topic and deletes nothing"
 	}
 	return "nothing (not under the link)"
 }

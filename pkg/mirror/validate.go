@@ -70,11 +70,26 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 		if inNew[name] {
 			continue
 		}
-		switch OnRemoval(observedStatus(observed[name])) {
+		st := observedStatus(observed[name])
+		desired, last := old.Spec.MirrorTopics[i].DesiredState(), Action("")
+		if o := observed[name]; o != nil {
+			last = Action(o.LastAction)
+			if oneWay(o.DesiredState) {
+				desired = o.DesiredState
+			}
+		}
+		switch OnRemovalOf(st, desired, last) {
 		case RemovalRelease:
 			released = append(released, name)
 		case RemovalDelete, RemovalWait:
 			deleted = append(deleted, name)
+		case RemovalRefused:
+			msg := fmt.Sprintf("mirror topic %q cannot be removed while its one-way %s is under way (observed status %s): removing it would DELETE the topic on the destination. "+
+				"Keep it in spec.mirrorTopics until its status is STOPPED, then remove it to stop managing it", name, desired, st)
+			if desired == DesiredPromote {
+				msg += "; if the source cluster is gone, change its state to FAILOVER"
+			}
+			errs = append(errs, field.Forbidden(topicPath(name), msg))
 		}
 	}
 	if len(deleted) > 0 {

@@ -184,6 +184,25 @@ func TestValidateUpdateRules(t *testing.T) {
 			warnings: []string{"removed mirror topics will be DELETED on the destination (the source is untouched): a, b", "stopped and kept on the destination, no longer managed: orders"},
 		},
 		{
+			name:   "removing a topic whose PROMOTE is under way is refused (it would be deleted)",
+			old:    withStatus(link(topic("a", ""), topic("orders", DesiredPromote)), managed("a", "ACTIVE"), managed("orders", "ACTIVE")),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics = c.Spec.MirrorTopics[:1] },
+			errs: []string{`spec.mirrorTopics[name=orders]: Forbidden: mirror topic "orders" cannot be removed while its one-way PROMOTE is under way (observed status ACTIVE)`,
+				"Keep it in spec.mirrorTopics until its status is STOPPED", "change its state to FAILOVER"},
+		},
+		{
+			name:   "removing a topic whose FAILOVER is under way is refused",
+			old:    withStatus(link(topic("orders", DesiredFailover)), managed("orders", "SOURCE_UNAVAILABLE")),
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics = nil },
+			errs:   []string{`one-way FAILOVER is under way (observed status SOURCE_UNAVAILABLE)`},
+		},
+		{
+			name:     "removing a topic once its PROMOTE has finished only stops managing it",
+			old:      withStatus(link(topic("orders", DesiredPromote)), stopped),
+			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics = nil },
+			warnings: []string{"stopped and kept on the destination, no longer managed: orders"},
+		},
+		{
 			name:   "sourceTopicName is immutable",
 			old:    link(topic("orders", "")),
 			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics[0].SourceTopicName = "other" },
