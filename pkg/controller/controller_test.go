@@ -495,3 +495,50 @@ func TestDuplicateLinkIsRefused(t *testing.T) {
 		t.Errorf("owner's mirror is %s", st)
 	}
 }
+
+// The pause switch holds a deletion too: no failover, no link delete, the
+// finalizer stays and Ready says how to proceed; unpausing completes it.
+func TestPausedLinkDeletionWaits(t *testing.T) {
+	r := newREST(t, "a")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
+	converge(t, f, "demo", 4)
+
+	cl := f.get("demo")
+	cl.Annotations = map[string]string{kafkalinkv1alpha1.AnnotationPauseReconciliation: "true"}
+	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f.update(cl)
+	mark := len(r.emu.Requests())
+	for i := 0; i < 2; i++ {
+		if _, err := f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.emu.Requests()) - mark; n != 0 {
+		t.Errorf("REST requests while paused: %d", n)
+	}
+	cl = f.get("demo")
+	if !slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
+		t.Fatal("finalizer dropped while paused")
+	}
+	if c := condition(cl, kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonReconciliationPaused || !strings.Contains(c.Message, "remove the annotation") {
+		t.Errorf("Ready while a paused link is deleted: %+v", c)
+	}
+	if st, _, _ := r.emu.Cluster("lkc-cloud").Mirror("demo", "a"); st != "ACTIVE" {
+		t.Errorf("mirror a is %s while paused, want ACTIVE", st)
+	}
+
+	delete(cl.Annotations, kafkalinkv1alpha1.AnnotationPauseReconciliation)
+	f.update(cl)
+	for i := 0; i < 4 && f.exists("demo"); i++ {
+		if _, err := f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+		r.clock.Add(10 * time.Second)
+	}
+	if f.exists("demo") {
+		t.Fatal("deletion did not finish after unpausing")
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 1 {
+		t.Errorf("failover batches %d, want 1", n)
+	}
+}

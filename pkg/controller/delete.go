@@ -32,6 +32,19 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 		return result{}, c.removeFinalizer(ctx, cl)
 	}
 
+	if cl.Annotations[kafkalinkv1alpha1.AnnotationPauseReconciliation] == "true" {
+		// The pause switch stops every REST action, the deletion failover
+		// included: an operator pauses during an incident, and a prune
+		// then must not fail over every mirror behind their back.
+		msg := fmt.Sprintf("deletion waits: reconciliation is paused (annotation %s); remove the annotation to fail over every mirror topic and delete the link, "+
+			"or set spec.deletionPolicy to Retain to delete only the Kubernetes object", kafkalinkv1alpha1.AnnotationPauseReconciliation)
+		c.recorder.Event(cl, corev1.EventTypeWarning, EventDeletionBlocked, msg)
+		status := cl.Status.DeepCopy()
+		setCondition(&status.Conditions, cl.Generation, kafkalinkv1alpha1.ConditionReady, false, kafkalinkv1alpha1.ReasonReconciliationPaused, msg)
+		// Removing the annotation or switching to Retain is an update that
+		// requeues the object; the resync is only a safety net.
+		return result{requeueAfter: c.opts.ResyncPeriod}, c.writeStatus(ctx, cl, status)
+	}
 	res, err := c.failoverAndDeleteLink(ctx, cl)
 	if err == nil && res.done {
 		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkDeleted, "Failed over every mirror topic and deleted link %s", cl.LinkName())
