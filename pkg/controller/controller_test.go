@@ -435,13 +435,15 @@ func TestDeletionWithWrongClusterIDKeepsFinalizer(t *testing.T) {
 	cl := f.get("demo")
 	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
 	f.update(cl)
-	if _, err := f.sync("demo"); err == nil {
-		t.Fatal("deletion against a wrong cluster id reported success")
+	// The link was seen on lkc-cloud: the class now resolving to another
+	// id stops the deletion before any REST call (ClusterChanged).
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
 	}
 	if !f.exists("demo") || !slices.Contains(f.get("demo").Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
 		t.Fatal("finalizer dropped although the link was never failed over or deleted")
 	}
-	if c := condition(f.get("demo"), kafkalinkv1alpha1.ConditionReady); c == nil || !strings.Contains(c.Message, "is the cluster id right?") {
+	if c := condition(f.get("demo"), kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonDeletionBlocked || !strings.Contains(c.Message, `resolves to cluster "lkc-typo"`) {
 		t.Errorf("Ready: %+v", c)
 	}
 	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 0 {
@@ -540,5 +542,115 @@ func TestPausedLinkDeletionWaits(t *testing.T) {
 	}
 	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 1 {
 		t.Errorf("failover batches %d, want 1", n)
+	}
+}
+
+// A KafkaRestClass re-pointed at another, real cluster neither moves the
+// link there nor lets a deletion "confirm" the link gone and skip the
+// failover: both wait, with a ClusterChanged reason, until the class points
+// back (or deletionPolicy becomes Retain).
+func TestClassRepointedToAnotherCluster(t *testing.T) {
+	r := newREST(t, "a")
+	r.emu.AddCluster(emulator.ClusterConfig{ID: "lkc-dr", Bootstrap: "dr:9092", Username: "key", Password: "secret"})
+	dr := httptest.NewServer(r.emu.Cluster("lkc-dr").Handler())
+	t.Cleanup(dr.Close)
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
+	converge(t, f, "demo", 4)
+
+	repoint := func(endpoint, id string) {
+		t.Helper()
+		class, err := f.client.KafkalinkV1alpha1().KafkaRestClasses(testNamespace).Get(f.ctx, "krc-cloud", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		class.Spec.KafkaRest.Endpoint, class.Spec.KafkaRest.KafkaClusterID = endpoint, id
+		if _, err := f.client.KafkalinkV1alpha1().KafkaRestClasses(testNamespace).Update(f.ctx, class, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if c, _ := f.c.classes.KafkaRestClasses(testNamespace).Get("krc-cloud"); c != nil && c.Spec.KafkaRest.Endpoint == endpoint {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatal("class cache never caught up")
+	}
+	repoint(dr.URL, "lkc-dr")
+	for i := 0; i < 2; i++ {
+		if _, err := f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if links := r.emu.Cluster("lkc-dr").Links(); len(links) != 0 {
+		t.Errorf("link created on the other cluster: %v", links)
+	}
+	cl := f.get("demo")
+	if c := condition(cl, kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonClusterChanged ||
+		!strings.Contains(c.Message, `lives on cluster "lkc-cloud"`) || !strings.Contains(c.Message, `resolves to cluster "lkc-dr"`) {
+		t.Errorf("Ready after re-pointing the class: %+v", c)
+	}
+	if cl.Status.DestinationKafkaClusterID != "lkc-cloud" {
+		t.Errorf("status.destinationKafkaClusterID became %q", cl.Status.DestinationKafkaClusterID)
+	}
+
+	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f.update(cl)
+	for i := 0; i < 2; i++ {
+		if _, err := f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !f.exists("demo") {
+		t.Fatal("finalizer dropped although the link on lkc-cloud was never failed over")
+	}
+	if st, _, _ := r.emu.Cluster("lkc-cloud").Mirror("demo", "a"); st != "ACTIVE" {
+		t.Errorf("mirror a is %s", st)
+	}
+	if c := condition(f.get("demo"), kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonDeletionBlocked || !strings.Contains(c.Message, "Point the KafkaRestClass back") {
+		t.Errorf("Ready while deletion waits: %+v", c)
+	}
+
+	// Pointing back lets the deletion fail over on the right cluster.
+	repoint(r.dst.URL, "lkc-cloud")
+	for i := 0; i < 4 && f.exists("demo"); i++ {
+		if _, err := f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+		r.clock.Add(10 * time.Second)
+	}
+	if f.exists("demo") {
+		t.Fatal("deletion did not finish after the class pointed back")
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 1 {
+		t.Errorf("failover batches %d, want 1", n)
+	}
+	if links := r.emu.Cluster("lkc-cloud").Links(); len(links) != 0 {
+		t.Errorf("link not deleted on lkc-cloud: %v", links)
+	}
+}
+
+// A link never seen anywhere (no pin yet) and a class with a wrong cluster
+// id: the 404 for the link is not taken as "gone" unless the cluster lists
+// its links without it.
+func TestDeletionWithWrongClusterIDBeforeFirstContact(t *testing.T) {
+	r := newREST(t, "a")
+	objs := r.objects()
+	objs[0] = restClass("krc-cloud", r.dst.URL, "lkc-typo")
+	cl := clusterLink("demo", mt("a", ""))
+	cl.Finalizers = []string{kafkalinkv1alpha1.FinalizerClusterLink}
+	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f := newFixture(t, DefaultRESTClientFactory(nil), append(objs, cl)...)
+	if _, err := f.sync("demo"); err == nil {
+		t.Fatal("deletion against a wrong cluster id reported success")
+	}
+	if !f.exists("demo") {
+		t.Fatal("finalizer dropped without proof that the link is gone")
+	}
+	if c := condition(f.get("demo"), kafkalinkv1alpha1.ConditionReady); c == nil || !strings.Contains(c.Message, "is the cluster id right?") {
+		t.Errorf("Ready: %+v", c)
+	}
+	if _, writes, list := r.calls(0); writes != 0 {
+		t.Errorf("REST writes: %v", list)
 	}
 }

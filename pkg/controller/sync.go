@@ -222,6 +222,21 @@ func (c *Controller) sides(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLin
 	if err != nil {
 		return nil, "", err
 	}
+	// The link lives on the cluster it was first seen on. A KafkaRestClass
+	// re-pointed elsewhere (a typo fix, the DR cluster) must not make the
+	// controller create the link again there and orphan the original, nor
+	// let a deletion "confirm" the link gone on the wrong cluster and skip
+	// the failover.
+	pinned := cl.Status.DestinationKafkaClusterID
+	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+		pinned = cl.Status.SourceKafkaClusterID
+	}
+	if cl.Status.ClusterLinkID != "" && pinned != "" && l.clusterID != pinned {
+		return nil, "", blocked(kafkalinkv1alpha1.ReasonClusterChanged,
+			"link %q lives on cluster %q, but %s now resolves to cluster %q through KafkaRestClass %s/%s; kafkalink will not create the link there or act on it. "+
+				"Point the KafkaRestClass back at cluster %q; to move the link, delete this ClusterLink (spec.deletionPolicy Retain leaves the old link alone) and create a new one",
+			cl.LinkName(), pinned, localName, l.clusterID, l.class.Namespace, l.class.Name, pinned)
+	}
 	remoteID := remote.ClusterID
 	if remoteID == "" && remote.KafkaRestClassRef != nil {
 		r, err := c.resolveSide(ctx, cl, remote.KafkaRestClassRef, remoteName)

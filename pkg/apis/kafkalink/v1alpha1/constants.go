@@ -43,6 +43,7 @@ const (
 	ReasonInvalidSpec             = "InvalidSpec"
 	ReasonSourceInitiatedPending  = "SourceInitiatedPending"
 	ReasonDuplicateLink           = "DuplicateLink"
+	ReasonClusterChanged          = "ClusterChanged"
 )
 
 const (
