@@ -41,6 +41,7 @@ const (
 	EventMirrorActionFailed = "MirrorActionFailed"
 	EventReferenceError     = "ReferenceError"
 	EventDeletionBlocked    = "DeletionBlocked"
+	EventFinalizerFailed    = "FinalizerFailed"
 	EventLinkDeleted        = "LinkDeleted"
 )
 
@@ -94,6 +95,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 		cp := cl.DeepCopy()
 		cp.Finalizers = append(cp.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink)
 		if cl, err = c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{}); err != nil {
+			// Nothing happens on the destination without the finalizer;
+			// say why where users look (a denial names its cause).
+			c.recorder.Eventf(cl, corev1.EventTypeWarning, EventFinalizerFailed, "Adding finalizer %s failed; nothing is created until it succeeds: %v", kafkalinkv1alpha1.FinalizerClusterLink, err)
 			return result{}, fmt.Errorf("add finalizer: %w", err)
 		}
 		c.writes.record(key, cl.ResourceVersion)

@@ -2,10 +2,10 @@ package mirror
 
 import (
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
@@ -43,7 +43,7 @@ func ValidateCreate(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []strin
 // DeepEqual, not apimachinery's Semantic one: it allocates nothing, and the
 // only difference, nil versus empty, merely re-validates a valid spec.)
 func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
-	if old.DeletionTimestamp != nil || cl.DeletionTimestamp != nil || reflect.DeepEqual(old.Spec, cl.Spec) {
+	if old.DeletionTimestamp != nil || cl.DeletionTimestamp != nil || equality.Semantic.DeepEqual(old.Spec, cl.Spec) {
 		return nil, nil
 	}
 	errs := validateSpec(&cl.Spec)

@@ -16,10 +16,10 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"reflect"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -207,7 +207,7 @@ func (h *Handler) admitClusterLink(ctx context.Context, req *admissionv1.Admissi
 		// Reference checks run only when the spec changes: an update that
 		// only touches metadata (a finalizer removal) or a terminating
 		// object must never be denied, or deletion could wedge.
-		if old.DeletionTimestamp == nil && obj.DeletionTimestamp == nil && !reflect.DeepEqual(old.Spec, obj.Spec) {
+		if old.DeletionTimestamp == nil && obj.DeletionTimestamp == nil && !equality.Semantic.DeepEqual(old.Spec, obj.Spec) {
 			refErrs, refWarnings := h.checkClusterLinkReferences(ctx, obj)
 			errs = append(errs, refErrs...)
 			warnings = append(warnings, refWarnings...)
@@ -240,7 +240,7 @@ func (h *Handler) admitKafkaRestClass(ctx context.Context, req *admissionv1.Admi
 			if err != nil {
 				return badRequest("cannot decode the old KafkaRestClass: " + err.Error())
 			}
-			if obj.DeletionTimestamp != nil || reflect.DeepEqual(old.Spec, obj.Spec) {
+			if obj.DeletionTimestamp != nil || equality.Semantic.DeepEqual(old.Spec, obj.Spec) {
 				return allow(nil)
 			}
 		}

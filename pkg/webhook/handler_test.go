@@ -485,3 +485,31 @@ func BenchmarkAdmitClusterLink1000(b *testing.B) {
 		}
 	}
 }
+
+// A metadata-only update (the controller adding its finalizer) is never
+// judged by the reference checks, even when the stored object has an empty
+// map the controller's client omits (nil and empty are the same spec) and
+// the class has since stopped admitting the namespace: a denial here would
+// wedge the ClusterLink.
+func TestMetadataOnlyUpdateWithEmptyVersusNilSpecFields(t *testing.T) {
+	old := demoLink(topic("a", ""))
+	old.Spec.DestinationKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "shared", Namespace: "platform"}
+	updated := old.DeepCopy()
+	updated.Finalizers = []string{kafkalinkv1alpha1.FinalizerClusterLink}
+	var stored map[string]any
+	if err := json.Unmarshal(raw(t, old), &stored); err != nil {
+		t.Fatal(err)
+	}
+	stored["spec"].(map[string]any)["configs"] = map[string]any{}
+	body := reviewBody(t, "ClusterLink", admissionv1.Update, updated, stored, false)
+	resp := decodeResponse(t, post(t, NewHandler(testLookup(), nil), PathClusterLink, "application/json", body))
+	if !resp.Allowed {
+		t.Errorf("finalizer-only update denied: %s", resp.Result.Message)
+	}
+	// The same class reference in a real spec change is still judged.
+	updated.Spec.Configs = map[string]string{"x": "y"}
+	body = reviewBody(t, "ClusterLink", admissionv1.Update, updated, stored, false)
+	if resp := decodeResponse(t, post(t, NewHandler(testLookup(), nil), PathClusterLink, "application/json", body)); resp.Allowed {
+		t.Error("a spec change with a class that does not admit the namespace was allowed")
+	}
+}
