@@ -50,6 +50,7 @@ const (
 	indexKafkaRestClass = "kafkaRestClass" // ClusterLinks by referenced class "ns/name"
 	indexSecret         = "secret"         // ClusterLinks and classes by referenced Secret "ns/name"
 	indexLocalLink      = "localLink"      // ClusterLinks by the link they manage (localLinkKey)
+	indexClaimedLink    = "claimedLink"    // ClusterLinks by the cluster and link they have seen (claimedLinkKey)
 )
 
 var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
@@ -155,6 +156,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		indexKafkaRestClass: indexLinkByClass,
 		indexSecret:         indexLinkBySecret,
 		indexLocalLink:      indexLinkByLocalLink,
+		indexClaimedLink:    indexLinkByClaimedLink,
 	}); err != nil {
 		return nil, fmt.Errorf("add ClusterLink indexers: %w", err)
 	}

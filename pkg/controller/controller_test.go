@@ -654,3 +654,56 @@ func TestDeletionWithWrongClusterIDBeforeFirstContact(t *testing.T) {
 		t.Errorf("REST writes: %v", list)
 	}
 }
+
+// Two ClusterLinks reaching one cluster through different KafkaRestClasses
+// and naming the same link: the second is a duplicate all the same — no
+// REST write, Ready says DuplicateLink, and deleting it fails over nothing.
+func TestDuplicateLinkThroughAnotherClass(t *testing.T) {
+	r := newREST(t, "a", "b")
+	older := clusterLink("first", mt("a", ""))
+	older.Spec.Name = "shared"
+	older.CreationTimestamp = metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	younger := clusterLink("second", mt("b", ""))
+	younger.Spec.Name = "shared"
+	younger.UID = "uid-2"
+	younger.CreationTimestamp = metav1.NewTime(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	younger.Spec.DestinationKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "krc-cloud-2"}
+	objs := append(r.objects(older, younger), restClass("krc-cloud-2", r.dst.URL, "lkc-cloud"), basicSecret("restclass-krc-cloud-2", "key", "secret"))
+	f := newFixture(t, DefaultRESTClientFactory(nil), objs...)
+	converge(t, f, "first", 4)
+
+	mark := len(r.emu.Requests())
+	for i := 0; i < 2; i++ {
+		if _, err := f.sync("second"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, writes, list := r.calls(mark); writes != 0 {
+		t.Errorf("the duplicate wrote to the destination: %v", list)
+	}
+	if c := condition(f.get("second"), kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonDuplicateLink || !strings.Contains(c.Message, "operator/first") {
+		t.Errorf("second's Ready: %+v", c)
+	}
+	if _, _, ok := r.emu.Cluster("lkc-cloud").Mirror("shared", "b"); ok {
+		t.Error("the duplicate created its mirror under the other ClusterLink's link")
+	}
+
+	dup := f.get("second")
+	dup.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	f.update(dup)
+	if _, err := f.sync("second"); err != nil {
+		t.Fatal(err)
+	}
+	if f.exists("second") {
+		t.Error("the duplicate's deletion did not finish")
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:failover")); n != 0 {
+		t.Errorf("deleting the duplicate failed over %d batches", n)
+	}
+	if st, _, _ := r.emu.Cluster("lkc-cloud").Mirror("shared", "a"); st != "ACTIVE" {
+		t.Errorf("first's mirror a is %s after deleting the duplicate", st)
+	}
+	if ev := strings.Join(f.events(), "\n"); !strings.Contains(ev, EventDuplicateReleased) {
+		t.Errorf("events:\n%s", ev)
+	}
+}

@@ -47,7 +47,11 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 	}
 	res, err := c.failoverAndDeleteLink(ctx, cl)
 	if err == nil && res.done {
-		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkDeleted, "Failed over every mirror topic and deleted link %s", cl.LinkName())
+		if res.untouched != "" {
+			c.recorder.Event(cl, corev1.EventTypeNormal, EventDuplicateReleased, res.untouched)
+		} else {
+			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkDeleted, "Failed over every mirror topic and deleted link %s", cl.LinkName())
+		}
 		return result{}, c.removeFinalizer(ctx, cl)
 	}
 	status := cl.Status.DeepCopy()
@@ -78,6 +82,8 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 type deleteProgress struct {
 	done    bool
 	message string
+	// untouched, when set, says why the link was left alone.
+	untouched string
 }
 
 func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (deleteProgress, error) {
@@ -86,6 +92,10 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 		return deleteProgress{}, err
 	}
 	linkName := cl.LinkName()
+	if other := claimedElsewhere(c.linkIndexer, cl, local.clusterID); other != nil {
+		// Failing over would stop the mirrors the other ClusterLink manages.
+		return deleteProgress{done: true, untouched: fmt.Sprintf("link %s on cluster %s is managed by ClusterLink %s/%s; deleted this ClusterLink without touching it", linkName, local.clusterID, other.Namespace, other.Name)}, nil
+	}
 	if _, err := local.client.GetLink(ctx, local.clusterID, linkName); kafkarest.IsNotFound(err) {
 		// A 404 also answers a wrong cluster id; dropping the finalizer
 		// then would skip the failover. Only a cluster that lists its

@@ -120,3 +120,56 @@ func claimsBefore(a, b *kafkalinkv1alpha1.ClusterLink) bool {
 	}
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
+
+// claimedLinkKey is "clusterID#linkName" for a ClusterLink that has seen
+// its link (status.clusterLinkID is set) on that cluster. Unlike
+// localLinkKey it names the cluster itself, so two ClusterLinks reaching
+// one cluster through different KafkaRestClasses still collide.
+func claimedLinkKey(cl *kafkalinkv1alpha1.ClusterLink) string {
+	if cl.Status.ClusterLinkID == "" {
+		return ""
+	}
+	id := cl.Status.DestinationKafkaClusterID
+	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+		id = cl.Status.SourceKafkaClusterID
+	}
+	if id == "" {
+		return ""
+	}
+	return id + "#" + cl.LinkName()
+}
+
+func indexLinkByClaimedLink(obj any) ([]string, error) {
+	cl, ok := obj.(*kafkalinkv1alpha1.ClusterLink)
+	if !ok {
+		return nil, nil
+	}
+	if k := claimedLinkKey(cl); k != "" {
+		return []string{k}, nil
+	}
+	return nil, nil
+}
+
+// claimedElsewhere returns another ClusterLink that already manages link
+// linkName on cluster clusterID: one that has seen it there, and either cl
+// has not, or the other claimed it first. Nil when cl may act.
+func claimedElsewhere(indexer interface {
+	ByIndex(string, string) ([]any, error)
+}, cl *kafkalinkv1alpha1.ClusterLink, clusterID string) *kafkalinkv1alpha1.ClusterLink {
+	key := clusterID + "#" + cl.LinkName()
+	objs, err := indexer.ByIndex(indexClaimedLink, key)
+	if err != nil {
+		return nil
+	}
+	mine := claimedLinkKey(cl) == key
+	for _, o := range objs {
+		other, ok := o.(*kafkalinkv1alpha1.ClusterLink)
+		if !ok || other.UID == cl.UID || (other.Namespace == cl.Namespace && other.Name == cl.Name) {
+			continue
+		}
+		if !mine || claimsBefore(other, cl) {
+			return other
+		}
+	}
+	return nil
+}

@@ -42,6 +42,7 @@ const (
 	EventReferenceError     = "ReferenceError"
 	EventDeletionBlocked    = "DeletionBlocked"
 	EventFinalizerFailed    = "FinalizerFailed"
+	EventDuplicateReleased  = "DuplicateReleased"
 	EventLinkDeleted        = "LinkDeleted"
 )
 
@@ -368,6 +369,13 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 		return result{}, err
 	}
 	linkName := cl.LinkName()
+	if other := claimedElsewhere(c.linkIndexer, cl, local.clusterID); other != nil {
+		// Same cluster reached through another KafkaRestClass: the
+		// class-keyed guard in sync cannot see it.
+		return result{}, blocked(kafkalinkv1alpha1.ReasonDuplicateLink,
+			"link %q on cluster %q is already managed by ClusterLink %s/%s; this ClusterLink does nothing until that one is deleted or it names another link (spec.name)",
+			linkName, local.clusterID, other.Namespace, other.Name)
+	}
 	link, err := local.client.GetLink(ctx, local.clusterID, linkName)
 	switch {
 	case kafkarest.IsNotFound(err):
