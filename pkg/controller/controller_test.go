@@ -707,3 +707,36 @@ func TestDuplicateLinkThroughAnotherClass(t *testing.T) {
 		t.Errorf("events:\n%s", ev)
 	}
 }
+
+// A normal topic that already has a managed mirror's name is not a mirror
+// created by kafkalink: the topic says so, no MirrorCreated event, and the
+// existing topic is left alone.
+func TestCreateOverAnExistingNormalTopic(t *testing.T) {
+	r := newREST(t, "a")
+	r.emu.Cluster("lkc-cloud").CreateTopic("a", 1)
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
+	var res result
+	for i := 0; i < 4; i++ {
+		var err error
+		if res, err = f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res.requeueAfter != refusedRetry {
+		t.Errorf("requeueAfter %v, want %v (a refused create is not retried every poll)", res.requeueAfter, refusedRetry)
+	}
+	ts := topicStatus(f.get("demo"), "a")
+	if ts == nil || ts.Status != "ABSENT" || !strings.Contains(ts.Message, `a topic named "a" already exists on the destination and is not a mirror topic of link "demo"`) {
+		t.Errorf("topic status: %+v", ts)
+	}
+	ev := strings.Join(f.events(), "\n")
+	if strings.Contains(ev, EventMirrorCreated) || !strings.Contains(ev, EventMirrorActionFailed) {
+		t.Errorf("events:\n%s", ev)
+	}
+	if c := condition(f.get("demo"), kafkalinkv1alpha1.ConditionReady); c == nil || c.Status != metav1.ConditionFalse {
+		t.Errorf("Ready: %+v", c)
+	}
+	if n := r.emu.Count("DELETE", "/clusters/{cluster_id}/topics/{topic_name}"); n != 0 {
+		t.Errorf("the existing topic was deleted")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -181,11 +182,22 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 	logger.V(4).Info("Mirrors planned", "created", len(plan.Create), "paused", len(plan.Pause), "resumed", len(plan.Resume),
 		"promoted", len(plan.Promote), "failedOver", len(plan.Failover), "deleted", len(plan.Delete), "waiting", len(plan.Wait), "unmanaged", len(plan.Unmanaged))
 
-	if len(actions) > 0 || len(plan.Wait) > 0 || len(obs.notInDesiredState) > 0 {
+	converging := slices.ContainsFunc(obs.notInDesiredState, func(n string) bool { return failures[n] == "" })
+	if len(actions) > 0 || len(plan.Wait) > 0 || converging {
 		return result{requeueAfter: c.opts.TransitionPollInterval}, nil
+	}
+	if len(obs.notInDesiredState) > 0 {
+		// Only refused actions are left (the topic says why): retrying
+		// every poll would repeat the refusal; a spec change requeues at
+		// once anyway.
+		return result{requeueAfter: min(refusedRetry, c.opts.ResyncPeriod)}, nil
 	}
 	return result{requeueAfter: c.opts.ResyncPeriod}, nil
 }
+
+// refusedRetry is how soon a link whose only unconverged topics were
+// refused by the destination tries again.
+const refusedRetry = time.Minute
 
 // trackTransition remembers when a topic entered a PENDING_* status and
 // reports whether it has been there longer than the transition timeout.

@@ -135,8 +135,14 @@ func (a *restAdapter) CreateMirror(ctx context.Context, clusterID, link string, 
 		SourceTopicName: req.SourceTopicName, MirrorTopicName: req.Name, ReplicationFactor: req.ReplicationFactor, Configs: req.Configs,
 	})
 	if kafkarest.IsAlreadyExists(err) {
-		// A retried create whose first answer was lost, or a topic of that
-		// name that is not a mirror: the next list tells which.
+		// A retried create whose first answer was lost (the mirror is
+		// there: done), or a topic of that name that is not a mirror of
+		// this link, which kafkalink must not touch.
+		_, gerr := a.c.GetMirror(ctx, clusterID, link, req.Name)
+		if kafkarest.IsNotFound(gerr) {
+			return fmt.Errorf("a topic named %q already exists on the destination and is not a mirror topic of link %q; kafkalink leaves it alone: "+
+				"delete or rename that topic, or remove %q from spec.mirrorTopics: %w", req.Name, link, req.Name, err)
+		}
 		return nil
 	}
 	return err
