@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -634,5 +635,51 @@ func TestCrossNamespaceReferencePolicy(t *testing.T) {
 				t.Errorf("status rewritten %d times for an unchanged forbidden reference", n)
 			}
 		})
+	}
+}
+
+// A removed topic stopped by someone else between the plan's list and the
+// delete is a normal topic by then: the controller looks again right
+// before deleting and leaves it alone.
+func TestTopicStoppedBeforeDeleteIsKept(t *testing.T) {
+	r := newREST(t, "a", "b")
+	var armed atomic.Bool
+	stopB := func() {
+		c, err := kafkarest.New(kafkarest.Config{Endpoint: r.dst.URL, Username: "key", Password: "secret"})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, err := c.AlterMirrors(context.Background(), "lkc-cloud", "demo", kafkarest.MirrorAction("failover"), []string{"b"}, false); err != nil {
+			t.Error(err)
+		}
+	}
+	transport := func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			resp, err := next.RoundTrip(req)
+			if err == nil && req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/links/demo/mirrors") && armed.CompareAndSwap(true, false) {
+				stopB() // after the plan's list, before the delete
+			}
+			return resp, err
+		})
+	}
+	f := newFixture(t, quickFactory(5*time.Second, transport), r.objects(clusterLink("demo", mt("a", ""), mt("b", "")))...)
+	converge(t, f, "demo", 4)
+
+	cl := f.get("demo")
+	cl.Spec.MirrorTopics = cl.Spec.MirrorTopics[:1]
+	f.update(cl)
+	armed.Store(true)
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	if armed.Load() {
+		t.Fatal("the hook never ran")
+	}
+	if n := r.emu.Count("DELETE", "/clusters/{cluster_id}/topics/{topic_name}"); n != 0 {
+		t.Errorf("deleted %d topics; b was stopped before the delete", n)
+	}
+	if !slices.Contains(r.emu.Cluster("lkc-cloud").Topics(), "b") {
+		t.Error("topic b is gone")
 	}
 }

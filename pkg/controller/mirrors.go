@@ -90,6 +90,17 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 				c.recorder.Eventf(cl, corev1.EventTypeNormal, b.event, "%s %s: %s", b.verb, topicCount(len(ok)), listNames(ok))
 			}
 		}
+		if len(plan.Delete) > 0 {
+			// The plan's list predates this sync's batch calls; a topic
+			// stopped since (by hand, or a promote that just completed) is
+			// a normal topic now and must not be deleted. Look again right
+			// before deleting.
+			fresh, err := local.client.ListMirrors(ctx, local.clusterID, linkName)
+			if err != nil {
+				return result{}, restError(fmt.Errorf("list mirrors of link %q before deleting: %w", linkName, err))
+			}
+			plan.Delete = stillDeletable(plan.Delete, byName, fresh)
+		}
 		for _, name := range plan.Delete {
 			if err := local.client.DeleteTopic(ctx, local.clusterID, name); err != nil && !isNotFound(err) {
 				if isRetryable(err) {
@@ -193,6 +204,23 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		return result{requeueAfter: min(refusedRetry, c.opts.ResyncPeriod)}, nil
 	}
 	return result{requeueAfter: c.opts.ResyncPeriod}, nil
+}
+
+// stillDeletable keeps the planned deletions whose topic is still listed
+// as the same mirror (same source topic) in a status that allows deletion.
+func stillDeletable(planned []string, before map[string]Mirror, fresh []Mirror) []string {
+	now := make(map[string]Mirror, len(fresh))
+	for _, m := range fresh {
+		now[m.Name] = m
+	}
+	var keep []string
+	for _, n := range planned {
+		m, ok := now[n]
+		if ok && m.SourceTopicName == before[n].SourceTopicName && mirror.OnRemoval(mirror.ParseStatus(m.Status)) == mirror.RemovalDelete {
+			keep = append(keep, n)
+		}
+	}
+	return keep
 }
 
 // refusedRetry is how soon a link whose only unconverged topics were
