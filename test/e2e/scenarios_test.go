@@ -103,6 +103,20 @@ func TestFailoverDuringSourceOutage(t *testing.T) {
 		}
 		return ""
 	})
+	// Removing the topic now would delete it on the destination — maybe
+	// the only copy while the source is down: refused, nothing changes.
+	rv := jsonpath(t, "e2e-fo", "{.metadata.resourceVersion}")
+	if out, err := applyYAML(t, clusterLink("e2e-fo", "")); err == nil ||
+		!strings.Contains(out, `spec.mirrorTopics[name=e2e-fo]: Forbidden: mirror topic "e2e-fo" cannot be removed while its one-way PROMOTE is under way (observed status SOURCE_UNAVAILABLE)`) ||
+		!strings.Contains(out, "change its state to FAILOVER") {
+		t.Errorf("removing a promoting topic: err %v\n%s", err, out)
+	}
+	if got := jsonpath(t, "e2e-fo", "{.metadata.resourceVersion}"); got != rv {
+		t.Errorf("the refused apply changed the object (resourceVersion %s -> %s)", rv, got)
+	}
+	if st, _, ok := env.Emulator.Cluster(devenv.DestinationClusterID).Mirror("e2e-fo", "e2e-fo"); !ok || st == "" {
+		t.Errorf("mirror e2e-fo gone after a refused removal")
+	}
 	// Escalating PROMOTE to FAILOVER is allowed and completes without the source.
 	if out, err := applyYAML(t, clusterLink("e2e-fo", "", "e2e-fo=FAILOVER")); err != nil {
 		t.Fatalf("apply FAILOVER: %v\n%s", err, out)
