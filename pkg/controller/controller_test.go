@@ -451,17 +451,24 @@ func TestDeletionWithWrongClusterIDKeepsFinalizer(t *testing.T) {
 	}
 }
 
+// sharedLinkPair is two ClusterLinks naming link "shared": "first" (older,
+// mirroring a) and "second" (younger, mirroring b).
+func sharedLinkPair() (older, younger *kafkalinkv1alpha1.ClusterLink) {
+	older = clusterLink("first", mt("a", ""))
+	older.Spec.Name = "shared"
+	older.CreationTimestamp = metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	younger = clusterLink("second", mt("b", ""))
+	younger.Spec.Name = "shared"
+	younger.UID = "uid-2"
+	younger.CreationTimestamp = metav1.NewTime(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	return older, younger
+}
+
 // Two ClusterLinks for one link: the younger does nothing, and deleting it
 // fails over nothing; once the older is gone it takes over.
 func TestDuplicateLinkIsRefused(t *testing.T) {
 	r := newREST(t, "a", "b")
-	older := clusterLink("first", mt("a", ""))
-	older.Spec.Name = "shared"
-	older.CreationTimestamp = metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	younger := clusterLink("second", mt("b", ""))
-	younger.Spec.Name = "shared"
-	younger.UID = "uid-2"
-	younger.CreationTimestamp = metav1.NewTime(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	older, younger := sharedLinkPair()
 	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(older, younger)...)
 	converge(t, f, "first", 4)
 
@@ -660,13 +667,7 @@ func TestDeletionWithWrongClusterIDBeforeFirstContact(t *testing.T) {
 // REST write, Ready says DuplicateLink, and deleting it fails over nothing.
 func TestDuplicateLinkThroughAnotherClass(t *testing.T) {
 	r := newREST(t, "a", "b")
-	older := clusterLink("first", mt("a", ""))
-	older.Spec.Name = "shared"
-	older.CreationTimestamp = metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	younger := clusterLink("second", mt("b", ""))
-	younger.Spec.Name = "shared"
-	younger.UID = "uid-2"
-	younger.CreationTimestamp = metav1.NewTime(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+	older, younger := sharedLinkPair()
 	younger.Spec.DestinationKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "krc-cloud-2"}
 	objs := append(r.objects(older, younger), restClass("krc-cloud-2", r.dst.URL, "lkc-cloud"), basicSecret("restclass-krc-cloud-2", "key", "secret"))
 	f := newFixture(t, DefaultRESTClientFactory(nil), objs...)
