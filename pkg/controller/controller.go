@@ -345,6 +345,7 @@ func (c *Controller) forgetLink(obj any) {
 		}
 	}
 	c.mu.Unlock()
+	c.writes.forget(cache.MetaObjectToName(cl))
 	c.metrics.forgetLink(cl.Namespace, cl.Name)
 	// A ClusterLink waiting behind this one for the same link takes over.
 	if k := localLinkKey(cl); k != "" {

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/textlogger"
 
@@ -739,5 +741,58 @@ func TestCreateOverAnExistingNormalTopic(t *testing.T) {
 	}
 	if n := r.emu.Count("DELETE", "/clusters/{cluster_id}/topics/{topic_name}"); n != 0 {
 		t.Errorf("the existing topic was deleted")
+	}
+}
+
+// A refused finalizer add (a webhook denial, missing RBAC) is an Event
+// naming the cause, and nothing is created on the destination.
+func TestFinalizerAddFailureIsAnEvent(t *testing.T) {
+	r := newREST(t, "a")
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
+	f.client.PrependReactor("update", "clusterlinks", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		if action.GetSubresource() == "" {
+			return true, &kafkalinkv1alpha1.ClusterLink{}, fmt.Errorf("admission webhook denied the request: for this test")
+		}
+		return false, nil, nil
+	})
+	if _, err := f.sync("demo"); err == nil {
+		t.Fatal("sync succeeded without its finalizer")
+	}
+	ev := strings.Join(f.events(), "\n")
+	if !strings.Contains(ev, EventFinalizerFailed) || !strings.Contains(ev, "denied the request") {
+		t.Errorf("events:\n%s", ev)
+	}
+	if _, writes, list := r.calls(0); writes != 0 {
+		t.Errorf("REST writes without a finalizer: %v", list)
+	}
+}
+
+// The owner of a link (the one that has seen it) keeps it when an older
+// ClusterLink that never reached it is pointed at the same class later:
+// the two duplicate checks agree, so they never lock each other out.
+func TestOwnerKeepsLinkAgainstOlderLatecomer(t *testing.T) {
+	r := newREST(t, "a", "b")
+	older, younger := sharedLinkPair()
+	older.Spec.DestinationKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "krc-missing"}
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(older, younger)...)
+	converge(t, f, "second", 4)
+	if _, err := f.sync("first"); err != nil { // blocked: class missing
+		t.Fatal(err)
+	}
+	cl := f.get("first")
+	cl.Spec.DestinationKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "krc-cloud"}
+	f.update(cl)
+	for i := 0; i < 3; i++ {
+		for _, n := range []string{"first", "second"} {
+			if _, err := f.sync(n); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if c := condition(f.get("second"), kafkalinkv1alpha1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("the owner lost its link: %+v", c)
+	}
+	if c := condition(f.get("first"), kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonDuplicateLink {
+		t.Errorf("the latecomer: %+v", c)
 	}
 }

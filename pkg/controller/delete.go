@@ -153,9 +153,10 @@ func (c *Controller) removeFinalizer(ctx context.Context, cl *kafkalinkv1alpha1.
 	if err != nil {
 		return fmt.Errorf("remove finalizer: %w", err)
 	}
-	// Other finalizers may keep the object a while longer.
-	c.writes.record(cache.MetaObjectToName(updated), updated.ResourceVersion)
 	c.forgetLink(cl)
+	// Other finalizers may keep the object a while longer; the informer's
+	// delete event forgets this record.
+	c.writes.record(cache.MetaObjectToName(updated), updated.ResourceVersion)
 	return nil
 }
 

@@ -98,10 +98,17 @@ func olderClaim(indexer interface {
 	if err != nil {
 		return nil
 	}
+	// A ClusterLink that has already seen its link keeps it against an
+	// older one that never has (the same rule as claimedElsewhere), so
+	// the two checks never lock each other out.
+	mine := claimedLinkKey(cl)
 	var first *kafkalinkv1alpha1.ClusterLink
 	for _, o := range objs {
 		other, ok := o.(*kafkalinkv1alpha1.ClusterLink)
 		if !ok {
+			continue
+		}
+		if mine != "" && other.UID != cl.UID && claimedLinkKey(other) != mine {
 			continue
 		}
 		if first == nil || claimsBefore(other, first) {

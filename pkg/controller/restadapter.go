@@ -143,6 +143,9 @@ func (a *restAdapter) CreateMirror(ctx context.Context, clusterID, link string, 
 			return fmt.Errorf("a topic named %q already exists on the destination and is not a mirror topic of link %q; kafkalink leaves it alone: "+
 				"delete or rename that topic, or remove %q from spec.mirrorTopics: %w", req.Name, link, req.Name, err)
 		}
+		if gerr != nil {
+			return fmt.Errorf("create mirror %q answered 'already exists' and reading it back failed: %w", req.Name, gerr)
+		}
 		return nil
 	}
 	return err

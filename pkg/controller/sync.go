@@ -95,12 +95,14 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 	if !slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
 		cp := cl.DeepCopy()
 		cp.Finalizers = append(cp.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink)
-		if cl, err = c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{}); err != nil {
+		updated, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{})
+		if err != nil {
 			// Nothing happens on the destination without the finalizer;
 			// say why where users look (a denial names its cause).
 			c.recorder.Eventf(cl, corev1.EventTypeWarning, EventFinalizerFailed, "Adding finalizer %s failed; nothing is created until it succeeds: %v", kafkalinkv1alpha1.FinalizerClusterLink, err)
 			return result{}, fmt.Errorf("add finalizer: %w", err)
 		}
+		cl = updated
 		c.writes.record(key, cl.ResourceVersion)
 	}
 
@@ -236,7 +238,8 @@ func (c *Controller) sides(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLin
 	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
 		pinned = cl.Status.SourceKafkaClusterID
 	}
-	if cl.Status.ClusterLinkID != "" && pinned != "" && l.clusterID != pinned {
+	created := cl.Status.ClusterLinkID != "" || cl.Status.AppliedLinkConfigs != ""
+	if created && pinned != "" && l.clusterID != pinned {
 		return nil, "", blocked(kafkalinkv1alpha1.ReasonClusterChanged,
 			"link %q lives on cluster %q, but %s now resolves to cluster %q through KafkaRestClass %s/%s; kafkalink will not create the link there or act on it. "+
 				"Point the KafkaRestClass back at cluster %q; to move the link, delete this ClusterLink (spec.deletionPolicy Retain leaves the old link alone) and create a new one",

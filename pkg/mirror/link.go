@@ -172,7 +172,7 @@ const (
 // had and the last action kafkalink took on it.
 func OnRemovalOf(st Status, desired Desired, lastAction Action) Removal {
 	r := OnRemoval(st)
-	if r == RemovalDelete && (oneWay(desired) || lastAction == ActionPromote || lastAction == ActionFailover) {
+	if (r == RemovalDelete || r == RemovalWait) && (oneWay(desired) || lastAction == ActionPromote || lastAction == ActionFailover) {
 		return RemovalRefused
 	}
 	return r

@@ -150,7 +150,7 @@ func TestOnRemovalOf(t *testing.T) {
 		for _, d := range DesiredStates {
 			for _, last := range []Action{"", ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover} {
 				want := OnRemoval(st)
-				if want == RemovalDelete && (d == DesiredPromote || d == DesiredFailover || last == ActionPromote || last == ActionFailover) {
+				if (want == RemovalDelete || want == RemovalWait) && (d == DesiredPromote || d == DesiredFailover || last == ActionPromote || last == ActionFailover) {
 					want = RemovalRefused
 				}
 				if got := OnRemovalOf(st, d, last); got != want {
