@@ -351,6 +351,9 @@ func (c *Controller) forgetLink(obj any) {
 	if k := localLinkKey(cl); k != "" {
 		c.enqueueByIndex(c.linkIndexer, indexLocalLink, k)
 	}
+	if k := resolvedLinkKey(cl); k != "" {
+		c.enqueueByIndex(c.linkIndexer, indexClaimedLink, k)
+	}
 }
 
 func (c *Controller) enqueueByIndex(indexer cache.Indexer, index, key string) {

@@ -146,15 +146,33 @@ func claimedLinkKey(cl *kafkalinkv1alpha1.ClusterLink) string {
 	return id + "#" + cl.LinkName()
 }
 
+// resolvedLinkKey is "resolved/clusterID#linkName" for a ClusterLink whose
+// cluster has been resolved, claimed or not: a duplicate waiting behind the
+// owner is found by it when the owner goes away.
+func resolvedLinkKey(cl *kafkalinkv1alpha1.ClusterLink) string {
+	id := cl.Status.DestinationKafkaClusterID
+	if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+		id = cl.Status.SourceKafkaClusterID
+	}
+	if id == "" {
+		return ""
+	}
+	return "resolved/" + id + "#" + cl.LinkName()
+}
+
 func indexLinkByClaimedLink(obj any) ([]string, error) {
 	cl, ok := obj.(*kafkalinkv1alpha1.ClusterLink)
 	if !ok {
 		return nil, nil
 	}
+	var keys []string
 	if k := claimedLinkKey(cl); k != "" {
-		return []string{k}, nil
+		keys = append(keys, k)
 	}
-	return nil, nil
+	if k := resolvedLinkKey(cl); k != "" {
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // claimedElsewhere returns another ClusterLink that already manages link
