@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -15,6 +16,14 @@ var (
 	specPath         = field.NewPath("spec")
 	mirrorTopicsPath = specPath.Child("mirrorTopics")
 )
+
+// SpecEqual reports whether two ClusterLink specs are the same, with nil and
+// empty lists and maps equal: a client that omits an empty map must not
+// turn a metadata-only update into a spec change. reflect.DeepEqual first,
+// because it is free of allocations on the common equal case.
+func SpecEqual(a, b *kafkalinkv1alpha1.ClusterLinkSpec) bool {
+	return reflect.DeepEqual(a, b) || equality.Semantic.DeepEqual(a, b)
+}
 
 // topicPath is spec.mirrorTopics[name=X]: list-map entries are addressed by
 // key, so the path stays right when the list is reordered.
@@ -43,7 +52,7 @@ func ValidateCreate(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []strin
 // DeepEqual, not apimachinery's Semantic one: it allocates nothing, and the
 // only difference, nil versus empty, merely re-validates a valid spec.)
 func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
-	if old.DeletionTimestamp != nil || cl.DeletionTimestamp != nil || equality.Semantic.DeepEqual(old.Spec, cl.Spec) {
+	if old.DeletionTimestamp != nil || cl.DeletionTimestamp != nil || SpecEqual(&old.Spec, &cl.Spec) {
 		return nil, nil
 	}
 	errs := validateSpec(&cl.Spec)

@@ -207,7 +207,7 @@ func (h *Handler) admitClusterLink(ctx context.Context, req *admissionv1.Admissi
 		// Reference checks run only when the spec changes: an update that
 		// only touches metadata (a finalizer removal) or a terminating
 		// object must never be denied, or deletion could wedge.
-		if old.DeletionTimestamp == nil && obj.DeletionTimestamp == nil && !equality.Semantic.DeepEqual(old.Spec, obj.Spec) {
+		if old.DeletionTimestamp == nil && obj.DeletionTimestamp == nil && !mirror.SpecEqual(&old.Spec, &obj.Spec) {
 			refErrs, refWarnings := h.checkClusterLinkReferences(ctx, obj)
 			errs = append(errs, refErrs...)
 			warnings = append(warnings, refWarnings...)
