@@ -337,17 +337,7 @@ func TestRESTFaultsConverge(t *testing.T) {
 			// Once the fault clears: converge, one link, each mirror once.
 			r.emu.SetFaults("lkc-cloud", emulator.Faults{})
 			converge(t, f, "demo", 4)
-			dst := r.emu.Cluster("lkc-cloud")
-			if links := dst.Links(); !slices.Equal(links, []string{"demo"}) {
-				t.Errorf("links %v", links)
-			}
-			var names []string
-			for _, m := range dst.Mirrors("demo") {
-				names = append(names, m.Name+"="+m.Status)
-			}
-			if !slices.Equal(names, []string{"a=ACTIVE", "b=PAUSED"}) {
-				t.Errorf("mirrors %v", names)
-			}
+			r.assertDemoConverged(t)
 			if n := r.emu.Count("POST", "/clusters/{cluster_id}/links"); n != 1 {
 				t.Errorf("link creates %d, want 1", n)
 			}
@@ -367,6 +357,23 @@ func TestRESTFaultsConverge(t *testing.T) {
 // the destination applied it (the client times out), then the fault clears:
 // the retried creates and actions converge with no duplicate link, mirror or
 // extra batch.
+// assertDemoConverged checks the destination holds exactly link demo with
+// a ACTIVE and b PAUSED.
+func (r *emuREST) assertDemoConverged(t *testing.T) {
+	t.Helper()
+	dst := r.emu.Cluster("lkc-cloud")
+	if links := dst.Links(); !slices.Equal(links, []string{"demo"}) {
+		t.Errorf("links %v", links)
+	}
+	var names []string
+	for _, m := range dst.Mirrors("demo") {
+		names = append(names, m.Name+"="+m.Status)
+	}
+	if !slices.Equal(names, []string{"a=ACTIVE", "b=PAUSED"}) {
+		t.Errorf("mirrors %v", names)
+	}
+}
+
 func TestLostAnswersAreIdempotent(t *testing.T) {
 	r := newREST(t, "a", "b")
 	var mu sync.Mutex
@@ -398,17 +405,7 @@ func TestLostAnswersAreIdempotent(t *testing.T) {
 	}
 	mu.Unlock()
 	converge(t, f, "demo", 4)
-	dst := r.emu.Cluster("lkc-cloud")
-	if links := dst.Links(); !slices.Equal(links, []string{"demo"}) {
-		t.Errorf("links %v", links)
-	}
-	var names []string
-	for _, m := range dst.Mirrors("demo") {
-		names = append(names, m.Name+"="+m.Status)
-	}
-	if !slices.Equal(names, []string{"a=ACTIVE", "b=PAUSED"}) {
-		t.Errorf("mirrors %v", names)
-	}
+	r.assertDemoConverged(t)
 	for _, q := range r.emu.Requests() {
 		if q.Code == http.StatusConflict && q.Endpoint == "/clusters/{cluster_id}/links" {
 			t.Logf("re-created link answered 409 (treated as done)")
