@@ -14,12 +14,15 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kafkalink/kafkalink/pkg/controller"
+	"github.com/kafkalink/kafkalink/pkg/kubeclient"
 )
 
 func main() {
 	klog.InitFlags(nil)
 	var kubeconfig string
 	mo := controller.ManagerOptions{}
+	var client kubeclient.Options
+	client.AddFlags(flag.CommandLine)
 	flag.StringVar(&kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration when empty.")
 	flag.StringVar(&mo.Namespace, "namespace", "", "Watch only this namespace (empty: all namespaces).")
 	flag.IntVar(&mo.Workers, "workers", 4, "ClusterLinks reconciled in parallel.")
@@ -41,6 +44,11 @@ func main() {
 		klog.ErrorS(err, "Building the Kubernetes client configuration failed")
 		os.Exit(1)
 	}
+	if err := client.Validate(); err != nil {
+		klog.ErrorS(err, "Invalid flags")
+		os.Exit(2)
+	}
+	cfg = client.Apply(cfg)
 	if mo.LeaderElection.Enabled && mo.LeaderElection.Namespace == "" {
 		klog.ErrorS(errors.New("--leader-election-namespace (or POD_NAMESPACE) is required with --leader-elect"), "Invalid flags")
 		os.Exit(2)
