@@ -23,13 +23,18 @@ func main() {
 	var opts webhook.Options
 	var kubeconfig string
 	var checkReferences bool
+	var watchNamespace string
 	var certs webhook.CertificateManager
 	var manageCerts bool
 	flag.StringVar(&opts.Addr, "listen-address", ":9443", "HTTPS address for admission reviews.")
 	flag.StringVar(&opts.CertDir, "cert-dir", "/etc/kafkalink/webhook-certs", "Directory with tls.crt and tls.key; reloaded when they change.")
 	flag.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "HTTP address for /metrics, /healthz and /readyz (0 disables).")
 	flag.StringVar(&kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration when empty.")
-	flag.BoolVar(&checkReferences, "check-references", true, "Check referenced KafkaRestClasses and Secrets (needs get on kafkarestclasses and secrets metadata).")
+	flag.BoolVar(&checkReferences, "check-references", true, "Check referenced KafkaRestClasses and Secrets from informer caches (needs list and watch on kafkarestclasses and secrets; Secrets are watched as metadata only).")
+	flag.StringVar(&watchNamespace, "watch-namespace", "", "Cache KafkaRestClasses and Secrets of this namespace only (all namespaces when empty).")
+	flag.IntVar(&opts.Limits.MaxConcurrent, "max-concurrent-admissions", webhook.DefaultMaxConcurrentAdmissions, "Admission reviews answered at once; more wait up to --admission-queue-wait, then get HTTP 429 (the apiserver retries).")
+	flag.Int64Var(&opts.Limits.MaxInflightBytes, "max-inflight-bytes", webhook.DefaultMaxInflightBytes, "Request bytes held by admissions being answered; bounds memory when large reviews arrive together (at least 3 MiB).")
+	flag.DurationVar(&opts.Limits.QueueWait, "admission-queue-wait", webhook.DefaultQueueWait, "How long a review waits for room before HTTP 429.")
 	flag.BoolVar(&manageCerts, "manage-certificates", false, "Keep a self-managed CA and serving certificate in --certificate-secret, write them to --cert-dir and keep the caBundle of --webhook-configuration current.")
 	flag.StringVar(&certs.SecretName, "certificate-secret", "kafkalink-webhook-certs", "Secret holding the self-managed CA and serving certificate.")
 	flag.StringVar(&certs.WebhookConfiguration, "webhook-configuration", "kafkalink-validating-webhook", "ValidatingWebhookConfiguration whose caBundle is kept current.")
@@ -58,10 +63,12 @@ func main() {
 	}
 	if checkReferences {
 		cfg.UserAgent = "kafkalink-webhook"
-		opts.Lookup = &webhook.ClientLookup{
-			Kafkalink: versioned.NewForConfigOrDie(cfg),
-			Metadata:  metadata.NewForConfigOrDie(cfg),
+		lookup, err := webhook.NewCacheLookup(versioned.NewForConfigOrDie(cfg), metadata.NewForConfigOrDie(cfg), watchNamespace)
+		if err != nil {
+			klog.ErrorS(err, "Setting up the reference caches failed")
+			os.Exit(1)
 		}
+		opts.Lookup = lookup
 	}
 	if err := webhook.Run(ctx, opts); err != nil {
 		klog.ErrorS(err, "Webhook failed")

@@ -306,12 +306,18 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string)
 	if err != nil {
 		return err
 	}
+	lookup, err := webhook.NewCacheLookup(lookupClient, md, "")
+	if err != nil {
+		return err
+	}
 	e.goRun("webhook", func() error {
 		return webhook.Run(klog.NewContext(ctx, logger.WithName("webhook")), webhook.Options{
-			Listener: ln, CertDir: certDir, MetricsAddr: "0",
-			Lookup: &webhook.ClientLookup{Kafkalink: lookupClient, Metadata: md},
+			Listener: ln, CertDir: certDir, MetricsAddr: "0", Lookup: lookup,
 		})
 	})
+	if !lookup.WaitForSync(ctx) {
+		return fmt.Errorf("webhook reference caches did not sync")
+	}
 	if err := waitTLS(ctx, ln.Addr().String(), ca.CertPEM); err != nil {
 		return fmt.Errorf("webhook did not start: %w", err)
 	}

@@ -233,8 +233,10 @@ func validateLinkIdentity(old, cl *kafkalinkv1alpha1.ClusterLink) field.ErrorLis
 // prefixing and the endpoints each link mode needs.
 func validateSpec(spec *kafkalinkv1alpha1.ClusterLinkSpec) field.ErrorList {
 	var errs field.ErrorList
-	names := map[string]bool{}
-	sources := map[string]string{}
+	// Sized up front: 10,000 topics would otherwise rehash both maps a
+	// dozen times per admission.
+	names := make(map[string]bool, len(spec.MirrorTopics))
+	sources := make(map[string]string, len(spec.MirrorTopics))
 	prefix := ""
 	if spec.MirrorTopicOptions != nil {
 		prefix = spec.MirrorTopicOptions.Prefix

@@ -6,52 +6,24 @@ import (
 	"net/url"
 	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/client-go/metadata"
-	"k8s.io/klog/v2"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
 	"github.com/kafkalink/kafkalink/pkg/credentials"
-	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
 )
 
-// Lookup reads the objects a ClusterLink or KafkaRestClass refers to. Errors
-// other than NotFound make the checks warn instead of deny: an apiserver
-// hiccup must not block an apply.
+// Lookup reads the objects a ClusterLink or KafkaRestClass refers to, from
+// caches (CacheLookup): the admission path makes no API call. A NotFound
+// class or a missing Secret is an answer (a warning: GitOps tools apply in
+// any order); any other error means the webhook cannot answer, and the
+// request is denied with a retryable status. It never admits unchecked.
 type Lookup interface {
 	// KafkaRestClass returns the class, or an error IsNotFound recognises.
 	KafkaRestClass(ctx context.Context, namespace, name string) (*kafkalinkv1alpha1.KafkaRestClass, error)
 	// SecretExists reports whether the Secret exists. Implementations must
 	// not read Secret data.
 	SecretExists(ctx context.Context, namespace, name string) (bool, error)
-}
-
-// ClientLookup implements Lookup with API calls: the kafkalink clientset
-// for classes and the metadata client for Secrets, so Secret values never
-// reach the webhook.
-type ClientLookup struct {
-	Kafkalink versioned.Interface
-	Metadata  metadata.Interface
-}
-
-var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
-
-// KafkaRestClass implements Lookup.
-func (l *ClientLookup) KafkaRestClass(ctx context.Context, namespace, name string) (*kafkalinkv1alpha1.KafkaRestClass, error) {
-	return l.Kafkalink.KafkalinkV1alpha1().KafkaRestClasses(namespace).Get(ctx, name, metav1.GetOptions{})
-}
-
-// SecretExists implements Lookup.
-func (l *ClientLookup) SecretExists(ctx context.Context, namespace, name string) (bool, error) {
-	_, err := l.Metadata.Resource(secretsGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // validateSecretNames denies Secret references that are not plain names:
@@ -75,10 +47,11 @@ func validateSecretNames(refs []credentials.SecretRef) field.ErrorList {
 
 // missingSecretWarnings warns about Secrets that do not exist yet. They are
 // warnings, not errors: GitOps tools apply Secrets and ClusterLinks in any
-// order, and the controller waits for the Secret.
-func (h *Handler) missingSecretWarnings(ctx context.Context, namespace string, refs []credentials.SecretRef) []string {
+// order, and the controller waits for the Secret. A lookup that fails is an
+// error: the caller denies the request.
+func (h *Handler) missingSecretWarnings(ctx context.Context, namespace string, refs []credentials.SecretRef) ([]string, error) {
 	if h.lookup == nil {
-		return nil
+		return nil, nil
 	}
 	var warnings []string
 	seen := map[string]bool{}
@@ -87,28 +60,28 @@ func (h *Handler) missingSecretWarnings(ctx context.Context, namespace string, r
 			continue
 		}
 		seen[r.Name] = true
-		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 		ok, err := h.lookup.SecretExists(ctx, namespace, r.Name)
-		cancel()
-		switch {
-		case err != nil:
-			klog.FromContext(ctx).V(2).Info("Secret lookup failed", "secret", klog.KRef(namespace, r.Name), "err", err)
-		case !ok:
+		if err != nil {
+			return nil, fmt.Errorf("check that Secret %s/%s (%s) exists: %w", namespace, r.Name, r.Path, err)
+		}
+		if !ok {
 			warnings = append(warnings, fmt.Sprintf("%s: Secret %s/%s does not exist yet", r.Path, namespace, r.Name))
 		}
 	}
-	return warnings
+	return warnings, nil
 }
 
 // checkClusterLinkReferences applies the reference policy: Secrets by name
 // in the ClusterLink's own namespace, and KafkaRestClasses in other
-// namespaces only when their spec.allowedNamespaces admits this one.
-func (h *Handler) checkClusterLinkReferences(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []string) {
+// namespaces only when their spec.allowedNamespaces admits this one. err is
+// set when a lookup could not be answered: the request must then be denied.
+func (h *Handler) checkClusterLinkReferences(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (errs field.ErrorList, warnings []string, err error) {
 	spec := field.NewPath("spec")
 	refs := credentials.ClusterLinkSecretRefs(cl)
-	errs := validateSecretNames(refs)
-	warnings := h.missingSecretWarnings(ctx, cl.Namespace, refs)
-
+	errs = validateSecretNames(refs)
+	if warnings, err = h.missingSecretWarnings(ctx, cl.Namespace, refs); err != nil {
+		return nil, nil, err
+	}
 	for _, side := range []struct {
 		path *field.Path
 		ref  *kafkalinkv1alpha1.KafkaRestClassRef
@@ -123,24 +96,22 @@ func (h *Handler) checkClusterLinkReferences(ctx context.Context, cl *kafkalinkv
 		if ns == "" {
 			ns = cl.Namespace
 		}
-		lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
-		krc, err := h.lookup.KafkaRestClass(lctx, ns, side.ref.Name)
-		cancel()
+		krc, lerr := h.lookup.KafkaRestClass(ctx, ns, side.ref.Name)
 		switch {
-		case apierrors.IsNotFound(err):
+		case isNotFound(lerr):
 			warnings = append(warnings, fmt.Sprintf("%s: KafkaRestClass %s/%s does not exist yet", side.path, ns, side.ref.Name))
-		case err != nil:
-			klog.FromContext(ctx).V(2).Info("KafkaRestClass lookup failed", "kafkaRestClass", klog.KRef(ns, side.ref.Name), "err", err)
+		case lerr != nil:
+			return nil, nil, fmt.Errorf("check KafkaRestClass %s/%s (%s): %w", ns, side.ref.Name, side.path, lerr)
 		case !krc.AllowsNamespace(cl.Namespace):
 			errs = append(errs, field.Forbidden(side.path.Child("namespace"), fmt.Sprintf(
 				"KafkaRestClass %s/%s does not allow ClusterLinks from namespace %q: add %q to its spec.allowedNamespaces, or use a KafkaRestClass in namespace %q",
 				ns, side.ref.Name, cl.Namespace, cl.Namespace, cl.Namespace)))
 		}
 	}
-	return errs, warnings
+	return errs, warnings, nil
 }
 
-func (h *Handler) checkKafkaRestClassSecrets(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestClass) []string {
+func (h *Handler) checkKafkaRestClassSecrets(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestClass) ([]string, error) {
 	return h.missingSecretWarnings(ctx, k.Namespace, credentials.KafkaRestClassSecretRefs(k))
 }
 

@@ -25,8 +25,11 @@ type Options struct {
 	// MetricsAddr serves /metrics, /healthz and /readyz over plain HTTP;
 	// "0" disables it.
 	MetricsAddr string
-	// Lookup, when set, enables the reference checks that read the cluster.
+	// Lookup, when set, enables the reference checks. A *CacheLookup is
+	// started by Run, and /readyz stays false until its caches synced.
 	Lookup Lookup
+	// Limits bound concurrent admissions and the bytes they hold.
+	Limits Limits
 	// Registry receives the webhook metrics; a new one is made when nil.
 	Registry *prometheus.Registry
 }
@@ -49,14 +52,23 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	var serving atomic.Bool
+	caches, _ := opts.Lookup.(*CacheLookup)
 	ready := func() error {
 		if !serving.Load() {
 			return fmt.Errorf("admission server not serving yet")
 		}
+		if caches != nil {
+			return caches.Ready()
+		}
 		return nil
 	}
-	srv := NewServer(ln.Addr().String(), NewHandler(opts.Lookup, NewMetrics(reg)), reloader.TLSConfig())
+	srv := NewServer(ln.Addr().String(), NewHandler(opts.Lookup, NewMetrics(reg), opts.Limits), reloader.TLSConfig())
 	g, ctx := errgroup.WithContext(ctx)
+	if caches != nil {
+		caches.Start(ctx)
+		defer caches.Shutdown()
+		g.Go(func() error { caches.waitReady(ctx); return nil })
+	}
 	g.Go(func() error { return metrics.Serve(ctx, opts.MetricsAddr, reg, ready) })
 	g.Go(func() error {
 		logger.Info("Serving admission reviews", "address", ln.Addr().String(), "certDir", opts.CertDir)

@@ -33,12 +33,12 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 		{
 			as: devenv.WebhookServiceAccount,
 			allowed: [][]string{
-				{"get", "kafkarestclasses.kafkalink.io"}, {"get", "secrets"},
+				{"list", "kafkarestclasses.kafkalink.io"}, {"watch", "kafkarestclasses.kafkalink.io"}, {"list", "secrets"}, {"watch", "secrets"},
 				{"update", "validatingwebhookconfigurations/kafkalink-validating-webhook"},
 				{"get", "secrets/kafkalink-webhook-certs", "-n", "kafkalink-system"}, {"create", "secrets", "-n", "kafkalink-system"},
 			},
 			denied: [][]string{
-				{"list", "secrets"}, {"update", "clusterlinks.kafkalink.io"}, {"list", "clusterlinks.kafkalink.io"},
+				{"get", "secrets", "-n", "operator"}, {"get", "kafkarestclasses.kafkalink.io"}, {"update", "clusterlinks.kafkalink.io"}, {"list", "clusterlinks.kafkalink.io"},
 				{"update", "validatingwebhookconfigurations/other"}, {"update", "secrets/other", "-n", "kafkalink-system"},
 				{"create", "secrets", "-n", "operator"},
 			},

@@ -1,0 +1,324 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+)
+
+// TestBadInputGolden: every kind of bad input gets an answer that names the
+// problem — an AdmissionReview denial when the request's UID can be read,
+// else a 4xx — and none is ever admitted. The answers are golden files
+// (testdata/golden/bad-input_*.txt; -update rewrites them).
+func TestBadInputGolden(t *testing.T) {
+	valid := reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, false)
+	envelope := func(apiVersion, reqKind string, obj any, op admissionv1.Operation, old any) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(reviewBody(t, "ClusterLink", op, obj, old, false), &m); err != nil {
+			t.Fatal(err)
+		}
+		m["apiVersion"] = apiVersion
+		req := m["request"].(map[string]any)
+		if reqKind != "" {
+			req["kind"] = map[string]any{"group": "", "version": "v1", "kind": reqKind}
+			req["resource"] = map[string]any{"group": "", "version": "v1", "resource": strings.ToLower(reqKind) + "s"}
+		}
+		return raw(t, m)
+	}
+	pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "operator"}}
+	deep := []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":{"spec":` +
+		strings.Repeat(`{"a":`, 20000) + `1` + strings.Repeat(`}`, 20000) + `}}}`)
+	deepInObject := bytes.Replace(valid, []byte(`"spec":{`), []byte(`"spec":{"x":`+strings.Repeat(`[`, 5000)+strings.Repeat(`]`, 5000)+`,`), 1)
+	cases := map[string][]byte{
+		"malformed JSON":                   []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":`),
+		"empty body":                       nil,
+		"not an object":                    []byte(`[1,2,3]`),
+		"v1beta1 envelope around a Pod":    envelope("admission.k8s.io/v1beta1", "Pod", demoLink(topic("a", "")), admissionv1.Create, nil),
+		"v1 envelope with a Pod request":   envelope("admission.k8s.io/v1", "Pod", demoLink(topic("a", "")), admissionv1.Create, nil),
+		"v1 envelope with a Pod object":    envelope("admission.k8s.io/v1", "", pod, admissionv1.Create, nil),
+		"wrong envelope kind":              bytes.Replace(valid, []byte(`"kind":"AdmissionReview"`), []byte(`"kind":"TokenReview"`), 1),
+		"no uid":                           bytes.Replace(valid, []byte(`"uid":"uid-create"`), []byte(`"uid":""`), 1),
+		"UPDATE without oldObject":         envelope("admission.k8s.io/v1", "", demoLink(topic("a", "")), admissionv1.Update, nil),
+		"DELETE without oldObject":         envelope("admission.k8s.io/v1", "", nil, admissionv1.Delete, nil),
+		"CREATE without object":            envelope("admission.k8s.io/v1", "", nil, admissionv1.Create, nil),
+		"CONNECT":                          envelope("admission.k8s.io/v1", "", demoLink(topic("a", "")), admissionv1.Connect, nil),
+		"deeply nested JSON":               deep,
+		"deeply nested JSON in the object": deepInObject,
+		"object of the wrong shape":        bytes.Replace(valid, []byte(`"mirrorTopics":[`), []byte(`"mirrorTopics":"x","y":[`), 1),
+	}
+	h := NewHandler(testLookup(), nil, Limits{})
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			rec := post(t, h, PathClusterLink, "application/json", body)
+			var got string
+			switch rec.Code {
+			case http.StatusOK:
+				resp := decodeResponse(t, rec)
+				if resp.Allowed {
+					t.Fatalf("bad input was admitted: %s", rec.Body)
+				}
+				if resp.Result == nil || resp.Result.Message == "" {
+					t.Fatalf("denial without a message: %s", rec.Body)
+				}
+				got = fmt.Sprintf("HTTP 200 AdmissionReview uid=%s allowed=false code=%d reason=%s\n%s\n", resp.UID, resp.Result.Code, resp.Result.Reason, resp.Result.Message)
+			case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+				got = fmt.Sprintf("HTTP %d\n%s", rec.Code, rec.Body)
+			default:
+				t.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
+			}
+			compareGoldenText(t, "bad-input_"+name, got)
+		})
+	}
+}
+
+func compareGoldenText(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join("testdata", "golden", strings.ReplaceAll(name, " ", "_")+".txt")
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("answer differs from %s:\n got: %s\nwant: %s", file, got, want)
+	}
+}
+
+// failingLookup cannot answer, like a webhook whose caches have not synced
+// or whose lookups error.
+type failingLookup struct{ err error }
+
+func (f failingLookup) KafkaRestClass(context.Context, string, string) (*kafkalinkv1alpha1.KafkaRestClass, error) {
+	return nil, f.err
+}
+func (f failingLookup) SecretExists(context.Context, string, string) (bool, error) {
+	return false, f.err
+}
+
+// TestLookupFailureDenies: a reference check that cannot be answered denies
+// with a retryable 503, never admits — for every request that needs one,
+// however many arrive at once.
+func TestLookupFailureDenies(t *testing.T) {
+	for name, err := range map[string]error{
+		"caches not synced": ErrCacheNotSynced,
+		"lookup error":      errors.New("connection refused"),
+		"timeout":           context.DeadlineExceeded,
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := NewHandler(failingLookup{err}, nil, Limits{})
+			bodies := [][]byte{
+				reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, true),
+				reviewBody(t, "ClusterLink", admissionv1.Update, demoLink(topic("a", ""), topic("b", "")), demoLink(topic("a", "")), false),
+			}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			allowed := 0
+			for i := range 60 {
+				wg.Go(func() {
+					resp := decodeResponse(t, post(t, h, PathClusterLink, "application/json", bodies[i%2]))
+					mu.Lock()
+					defer mu.Unlock()
+					if resp.Allowed {
+						allowed++
+						return
+					}
+					if resp.Result.Code != http.StatusServiceUnavailable || !strings.Contains(resp.Result.Message, "retry") {
+						t.Errorf("denial is not a retryable 503: %+v", resp.Result)
+					}
+				})
+			}
+			wg.Wait()
+			if allowed != 0 {
+				t.Errorf("%d of 60 requests admitted while the lookup failed", allowed)
+			}
+			kbody := reviewBody(t, "KafkaRestClass", admissionv1.Create, &kafkalinkv1alpha1.KafkaRestClass{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "kafkalink.io/v1alpha1", Kind: "KafkaRestClass"},
+				ObjectMeta: metav1.ObjectMeta{Name: "k", Namespace: "operator"},
+				Spec: kafkalinkv1alpha1.KafkaRestClassSpec{KafkaRest: kafkalinkv1alpha1.KafkaRestSpec{
+					Endpoint: "https://rest:8090",
+					Authentication: &kafkalinkv1alpha1.RestAuthentication{
+						Type: kafkalinkv1alpha1.RestAuthenticationBasic, Basic: &kafkalinkv1alpha1.BasicAuthentication{SecretRef: "s"},
+					},
+				}},
+			}, nil, false)
+			if resp := decodeResponse(t, post(t, h, PathKafkaRestClass, "application/json", kbody)); resp.Allowed {
+				t.Error("KafkaRestClass admitted while the Secret lookup failed")
+			}
+			// What needs no lookup is still answered: a DELETE, and a
+			// metadata-only update (a finalizer must always be removable).
+			del := reviewBody(t, "ClusterLink", admissionv1.Delete, nil, demoLink(topic("a", "")), false)
+			if resp := decodeResponse(t, post(t, h, PathClusterLink, "application/json", del)); !resp.Allowed {
+				t.Errorf("DELETE denied: %s", resp.Result.Message)
+			}
+			old := demoLink(topic("a", ""))
+			fin := old.DeepCopy()
+			fin.Finalizers = []string{kafkalinkv1alpha1.FinalizerClusterLink}
+			if resp := decodeResponse(t, post(t, h, PathClusterLink, "application/json", reviewBody(t, "ClusterLink", admissionv1.Update, fin, old, false))); !resp.Allowed {
+				t.Errorf("finalizer-only update denied: %s", resp.Result.Message)
+			}
+		})
+	}
+}
+
+// linkWithInvalidTopics is a ClusterLink CREATE whose n topics all start in
+// FAILOVER, each one an error.
+func linkWithInvalidTopics(t testing.TB, n int) []byte {
+	topics := make([]kafkalinkv1alpha1.MirrorTopic, n)
+	for i := range topics {
+		topics[i] = topic(fmt.Sprintf("topic-%05d", i), kafkalinkv1alpha1.MirrorTopicStateFailover)
+	}
+	return reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topics...), nil, false)
+}
+
+// TestManyErrorsAreCapped: a denial lists the first errors in full and
+// counts the rest, so its size does not grow with the object.
+func TestManyErrorsAreCapped(t *testing.T) {
+	h := NewHandler(testLookup(), nil, Limits{})
+	rec := post(t, h, PathClusterLink, "application/json", linkWithInvalidTopics(t, 10000))
+	resp := decodeResponse(t, rec)
+	if resp.Allowed {
+		t.Fatal("admitted")
+	}
+	causes := causeFields(resp)
+	if len(causes) != maxReportedErrors+1 {
+		t.Fatalf("%d causes, want %d listed + 1 summary", len(causes), maxReportedErrors)
+	}
+	if causes[0] != "spec.mirrorTopics[name=topic-00000].state" {
+		t.Errorf("first cause %s", causes[0])
+	}
+	last := resp.Result.Details.Causes[maxReportedErrors].Message
+	if !strings.Contains(last, fmt.Sprintf("and %d more errors", 10000-maxReportedErrors)) || !strings.Contains(last, "spec.mirrorTopics[name=topic-00050].state") {
+		t.Errorf("summary cause %q", last)
+	}
+	if rec.Body.Len() > 64<<10 {
+		t.Errorf("denial of %d bytes; it should not grow with the number of errors", rec.Body.Len())
+	}
+}
+
+// TestErrorCostIsLinear: the time to deny 2N errors stays within 2.5× the
+// time for N (it was about 3.8× per doubling before errors were capped).
+// Time is this process's CPU time (the garbage collector's included), best
+// of several runs, so other processes sharing the machine do not count.
+func TestErrorCostIsLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test")
+	}
+	h := NewHandler(testLookup(), nil, Limits{})
+	best := func(body []byte) time.Duration {
+		b := time.Duration(1<<63 - 1)
+		for range 7 {
+			runtime.GC() // each run starts from the same heap
+			start := processCPU(t)
+			rec := post(t, h, PathClusterLink, "application/json", body)
+			d := processCPU(t) - start
+			if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"allowed":true`)) {
+				t.Fatalf("unexpected answer %d", rec.Code)
+			}
+			b = min(b, d)
+		}
+		return b
+	}
+	n, n2 := linkWithInvalidTopics(t, 5000), linkWithInvalidTopics(t, 10000)
+	best(n) // warm up
+	t1, t2 := best(n), best(n2)
+	t.Logf("5,000 errors: %v; 10,000 errors: %v (ratio %.2f)", t1, t2, float64(t2)/float64(t1))
+	if float64(t2) > 2.5*float64(t1) {
+		t.Errorf("10,000 errors took %v, more than 2.5× the %v of 5,000", t2, t1)
+	}
+	// Allocations are deterministic: they must grow linearly too.
+	allocs := func(body []byte) float64 {
+		return testing.AllocsPerRun(3, func() { post(t, h, PathClusterLink, "application/json", body) })
+	}
+	if a1, a2 := allocs(n), allocs(n2); a2 > 2.1*a1 {
+		t.Errorf("10,000 errors: %.0f allocations, more than twice the %.0f of 5,000", a2, a1)
+	}
+}
+
+// TestConcurrencyLimit: past the limits a request waits up to QueueWait,
+// then gets HTTP 429 with Retry-After; it is never admitted, and the slot
+// is free again afterwards.
+func TestConcurrencyLimit(t *testing.T) {
+	block := make(chan struct{})
+	entered := make(chan struct{}, 4)
+	lookup := &blockingLookup{fakeLookup: testLookup(), entered: entered, block: block}
+	h := NewHandler(lookup, NewMetrics(prometheus.NewRegistry()), Limits{MaxConcurrent: 2, MaxInflightBytes: MaxRequestBytes, QueueWait: 100 * time.Millisecond})
+	body := reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, false)
+	var wg sync.WaitGroup
+	codes := make(chan int, 2)
+	for range 2 {
+		wg.Go(func() { codes <- post(t, h, PathClusterLink, "application/json", body).Code })
+	}
+	<-entered
+	<-entered
+	rec := post(t, h, PathClusterLink, "application/json", body)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("third concurrent request: HTTP %d (Retry-After %q), want 429 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	// A 3 MiB review needs the whole budget: it waits for both, then runs.
+	close(block)
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("held request answered %d", c)
+		}
+	}
+	if rec := post(t, h, PathClusterLink, "application/json", body); rec.Code != http.StatusOK {
+		t.Errorf("after the burst: HTTP %d", rec.Code)
+	}
+	req := httptest.NewRequest(http.MethodPost, PathClusterLink, bytes.NewReader(body))
+	req.ContentLength = -1 // unknown length reserves the largest size
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		t.Errorf("chunked request: HTTP %d", w.Code)
+	}
+}
+
+type blockingLookup struct {
+	*fakeLookup
+	entered chan struct{}
+	block   chan struct{}
+}
+
+func (b *blockingLookup) SecretExists(ctx context.Context, ns, name string) (bool, error) {
+	select {
+	case b.entered <- struct{}{}:
+	default:
+	}
+	<-b.block
+	return b.fakeLookup.SecretExists(ctx, ns, name)
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
