@@ -478,4 +478,3 @@ func (h *Handler) admitKafkaRestClass(ctx context.Context, req *requestIn[kafkal
 		return badRequest(fmt.Sprintf("operation %q is not validated here; the webhook configuration should send CREATE and UPDATE only", req.Operation))
 	}
 }
-
