@@ -18,6 +18,10 @@ type observation struct {
 	blockedReason, blockedMessage string
 	paused                        bool
 
+	// acted: this reconcile issued a REST write (or tried to);
+	// onlyCreated: every write was a successful create (link, mirrors).
+	acted, onlyCreated bool
+
 	linkExists bool
 	linkState  string
 	linkError  string
@@ -30,6 +34,8 @@ type observation struct {
 	actionFailed      map[string]string // last action failed: message
 	stuck             map[string]string // PENDING_* past the transition timeout: detail
 	total, ready      int
+	// pending counts managed topics in a PENDING_* status.
+	pending int
 }
 
 // setCondition sets a condition with the object's generation.

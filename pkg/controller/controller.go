@@ -104,6 +104,11 @@ type Controller struct {
 	// the observed status, and REST's state_time_ms is not always given).
 	mu          sync.Mutex
 	transitions map[string]time.Time
+	// memory is what the controller remembers per ClusterLink (memory.go).
+	memory map[cache.ObjectName]*linkMemory
+
+	// snapshots are the shared per-cluster observations (snapshot.go).
+	snapshots *snapshots
 
 	writes ownWrites
 }
@@ -138,7 +143,9 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		kafkalink:   opts.KafkalinkClient,
 		metrics:     newControllerMetrics(opts.Registry),
 		transitions: map[string]time.Time{},
+		memory:      map[cache.ObjectName]*linkMemory{},
 	}
+	c.snapshots = newSnapshots(opts.Now, c.observedChange)
 	if opts.RESTClients == nil {
 		opts.RESTClients = DefaultRESTClientFactory(c.metrics.observeREST)
 		c.opts.RESTClients = opts.RESTClients
@@ -146,11 +153,16 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	c.restClients = newRESTClientCache(opts.RESTClients)
 
 	// Informer resync is off: drift detection is the queue's AddAfter.
-	c.linkFactory = informers.NewSharedInformerFactoryWithOptions(opts.KafkalinkClient, 0, informers.WithNamespace(opts.Namespace))
+	c.linkFactory = informers.NewSharedInformerFactoryWithOptions(opts.KafkalinkClient, 0, informers.WithNamespace(opts.Namespace), informers.WithTransform(stripForCache))
 	linkInformer := c.linkFactory.Kafkalink().V1alpha1().ClusterLinks()
 	classInformer := c.linkFactory.Kafkalink().V1alpha1().KafkaRestClasses()
 	c.secretFactory = metadatainformer.NewFilteredSharedInformerFactory(opts.MetadataClient, 0, opts.Namespace, nil)
 	secretInformer := c.secretFactory.ForResource(secretsGVR)
+	// Secrets are cached as metadata only (values are read on demand,
+	// secrets.go), and without managedFields.
+	if err := secretInformer.Informer().SetTransform(stripForCache); err != nil {
+		return nil, fmt.Errorf("set Secret transform: %w", err)
+	}
 
 	if err := linkInformer.Informer().AddIndexers(cache.Indexers{
 		indexKafkaRestClass: indexLinkByClass,
@@ -248,6 +260,8 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	for range workers {
 		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
 	}
+	wg.Go(func() { c.runRecoveryWatch(ctx) })
+	wg.Go(func() { wait.UntilWithContext(ctx, c.sweep, c.opts.ResyncPeriod) })
 	<-ctx.Done()
 	logger.Info("Shutting down workers")
 	c.queue.ShutDown()
@@ -344,6 +358,7 @@ func (c *Controller) forgetLink(obj any) {
 			delete(c.transitions, k)
 		}
 	}
+	delete(c.memory, cache.MetaObjectToName(cl))
 	c.mu.Unlock()
 	c.writes.forget(cache.MetaObjectToName(cl))
 	c.metrics.forgetLink(cl.Namespace, cl.Name)
@@ -367,6 +382,30 @@ func (c *Controller) enqueueByIndex(indexer cache.Indexer, index, key string) {
 	}
 }
 
+// enqueueByIndexResettingBackoff enqueues like enqueueByIndex and makes the
+// links poll at the normal interval again: what they waited for may have
+// been fixed (a rotated password, a corrected endpoint).
+func (c *Controller) enqueueByIndexResettingBackoff(indexer cache.Indexer, index, key string) {
+	objs, err := indexer.ByIndex(index, key)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	for _, o := range objs {
+		if name, err := cache.ObjectToName(o); err == nil {
+			c.resetBackoff(name)
+		}
+		c.enqueue(o)
+	}
+}
+
+// observedChange is called by a cluster view refresh for every link whose
+// observed state changed: its ClusterLink reconciles now instead of at its
+// next (possibly backed-off) poll.
+func (c *Controller) observedChange(clusterID, link string) {
+	c.enqueueByIndex(c.linkIndexer, indexClaimedLink, clusterID+"#"+link)
+}
+
 func (c *Controller) enqueueLinksOfClass(obj any) {
 	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = tomb.Obj
@@ -375,7 +414,7 @@ func (c *Controller) enqueueLinksOfClass(obj any) {
 	if !ok {
 		return
 	}
-	c.enqueueByIndex(c.linkIndexer, indexKafkaRestClass, m.GetNamespace()+"/"+m.GetName())
+	c.enqueueByIndexResettingBackoff(c.linkIndexer, indexKafkaRestClass, m.GetNamespace()+"/"+m.GetName())
 }
 
 func (c *Controller) enqueueLinksOfSecret(obj any) {
@@ -387,7 +426,7 @@ func (c *Controller) enqueueLinksOfSecret(obj any) {
 		return
 	}
 	key := m.GetNamespace() + "/" + m.GetName()
-	c.enqueueByIndex(c.linkIndexer, indexSecret, key)
+	c.enqueueByIndexResettingBackoff(c.linkIndexer, indexSecret, key)
 	classes, err := c.classIndexer.ByIndex(indexSecret, key)
 	if err != nil {
 		utilruntime.HandleError(err)

@@ -674,6 +674,7 @@ func TestDuplicateLinkThroughAnotherClass(t *testing.T) {
 	objs := append(r.objects(older, younger), restClass("krc-cloud-2", r.dst.URL, "lkc-cloud"), basicSecret("restclass-krc-cloud-2", "key", "secret"))
 	f := newFixture(t, DefaultRESTClientFactory(nil), objs...)
 	converge(t, f, "first", 4)
+	f.waitForCache("first") // its claim (status.clusterLinkID) is what the second one is checked against
 
 	mark := len(r.emu.Requests())
 	for i := 0; i < 2; i++ {
@@ -766,7 +767,7 @@ func TestCreateOverAnExistingNormalTopic(t *testing.T) {
 func TestFinalizerAddFailureIsAnEvent(t *testing.T) {
 	r := newREST(t, "a")
 	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
-	f.client.PrependReactor("update", "clusterlinks", func(action clienttesting.Action) (bool, runtime.Object, error) {
+	f.client.PrependReactor("patch", "clusterlinks", func(action clienttesting.Action) (bool, runtime.Object, error) {
 		if action.GetSubresource() == "" {
 			return true, &kafkalinkv1alpha1.ClusterLink{}, fmt.Errorf("admission webhook denied the request: for this test")
 		}

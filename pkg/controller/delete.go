@@ -2,12 +2,14 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -147,9 +149,8 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 }
 
 func (c *Controller) removeFinalizer(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) error {
-	cp := cl.DeepCopy()
-	cp.Finalizers = slices.DeleteFunc(cp.Finalizers, func(f string) bool { return f == kafkalinkv1alpha1.FinalizerClusterLink })
-	updated, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{})
+	finalizers := slices.DeleteFunc(slices.Clone(cl.Finalizers), func(f string) bool { return f == kafkalinkv1alpha1.FinalizerClusterLink })
+	updated, err := c.patchFinalizers(ctx, cl, finalizers)
 	if err != nil {
 		return fmt.Errorf("remove finalizer: %w", err)
 	}
@@ -158,6 +159,22 @@ func (c *Controller) removeFinalizer(ctx context.Context, cl *kafkalinkv1alpha1.
 	// delete event forgets this record.
 	c.writes.record(cache.MetaObjectToName(updated), updated.ResourceVersion)
 	return nil
+}
+
+// patchFinalizers sets the finalizers with a merge patch guarded by the
+// resourceVersion the controller read (a conflict if the object changed
+// since). A patch, not an Update: the informer's copy lacks the fields its
+// transform dropped (managedFields, kubectl's last-applied annotation),
+// and an Update would erase them on the server.
+func (c *Controller) patchFinalizers(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, finalizers []string) (*kafkalinkv1alpha1.ClusterLink, error) {
+	if finalizers == nil {
+		finalizers = []string{}
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"finalizers": finalizers, "resourceVersion": cl.ResourceVersion}})
+	if err != nil {
+		return nil, err
+	}
+	return c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Patch(ctx, cl.Name, types.MergePatchType, patch, metav1.PatchOptions{})
 }
 
 func isNotFound(err error) bool  { return kafkarest.IsNotFound(err) }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	metadatafake "k8s.io/client-go/metadata/fake"
 	clienttesting "k8s.io/client-go/testing"
@@ -105,20 +107,13 @@ func newFixture(t testing.TB, factory RESTClientFactory, objs ...runtime.Object)
 // changes only status, and a main-resource update leaves status alone.
 func apiserverSemantics(client *fake.Clientset) {
 	var rv int64 = 1000
-	client.PrependReactor("update", "clusterlinks", func(action clienttesting.Action) (bool, runtime.Object, error) {
-		u := action.(clienttesting.UpdateAction)
-		obj := u.GetObject().(*kafkalinkv1alpha1.ClusterLink).DeepCopy()
-		gvr := u.GetResource()
-		cur, err := client.Tracker().Get(gvr, u.GetNamespace(), obj.Name)
-		if err != nil {
-			return true, nil, err
-		}
-		current := cur.(*kafkalinkv1alpha1.ClusterLink)
+	write := func(action clienttesting.Action, obj *kafkalinkv1alpha1.ClusterLink, current *kafkalinkv1alpha1.ClusterLink) (bool, runtime.Object, error) {
+		gvr := action.GetResource()
 		if obj.ResourceVersion != "" && obj.ResourceVersion != current.ResourceVersion {
 			return true, nil, apierrors.NewConflict(gvr.GroupResource(), obj.Name, fmt.Errorf("the object has been modified"))
 		}
 		next := current.DeepCopy()
-		if u.GetSubresource() == "status" {
+		if action.GetSubresource() == "status" {
 			next.Status = obj.Status
 		} else {
 			obj.Status = current.Status
@@ -127,16 +122,76 @@ func apiserverSemantics(client *fake.Clientset) {
 				next.Generation = current.Generation + 1
 			}
 			if next.DeletionTimestamp != nil && len(next.Finalizers) == 0 {
-				return true, next, client.Tracker().Delete(gvr, u.GetNamespace(), obj.Name)
+				return true, next, client.Tracker().Delete(gvr, action.GetNamespace(), obj.Name)
 			}
 		}
 		rv++
 		next.ResourceVersion = strconv.FormatInt(rv, 10)
-		if err := client.Tracker().Update(gvr, next, u.GetNamespace()); err != nil {
+		if err := client.Tracker().Update(gvr, next, action.GetNamespace()); err != nil {
 			return true, nil, err
 		}
 		return true, next, nil
+	}
+	current := func(action clienttesting.Action, name string) (*kafkalinkv1alpha1.ClusterLink, error) {
+		cur, err := client.Tracker().Get(action.GetResource(), action.GetNamespace(), name)
+		if err != nil {
+			return nil, err
+		}
+		return cur.(*kafkalinkv1alpha1.ClusterLink), nil
+	}
+	client.PrependReactor("update", "clusterlinks", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		obj := action.(clienttesting.UpdateAction).GetObject().(*kafkalinkv1alpha1.ClusterLink).DeepCopy()
+		cur, err := current(action, obj.Name)
+		if err != nil {
+			return true, nil, err
+		}
+		return write(action, obj, cur)
 	})
+	// JSON merge patches (RFC 7386), as the controller sends for finalizers.
+	client.PrependReactor("patch", "clusterlinks", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		p := action.(clienttesting.PatchAction)
+		if p.GetPatchType() != types.MergePatchType {
+			return true, nil, fmt.Errorf("harness: unsupported patch type %s", p.GetPatchType())
+		}
+		cur, err := current(action, p.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		var doc, patch any
+		b, _ := json.Marshal(cur)
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return true, nil, err
+		}
+		if err := json.Unmarshal(p.GetPatch(), &patch); err != nil {
+			return true, nil, err
+		}
+		b, _ = json.Marshal(mergePatch(doc, patch))
+		obj := &kafkalinkv1alpha1.ClusterLink{}
+		if err := json.Unmarshal(b, obj); err != nil {
+			return true, nil, err
+		}
+		return write(action, obj, cur)
+	})
+}
+
+// mergePatch applies an RFC 7386 JSON merge patch.
+func mergePatch(doc, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	dm, ok := doc.(map[string]any)
+	if !ok {
+		dm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(dm, k)
+			continue
+		}
+		dm[k] = mergePatch(dm[k], v)
+	}
+	return dm
 }
 
 // sync runs one reconcile of a ClusterLink after the informers caught up

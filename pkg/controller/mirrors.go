@@ -44,12 +44,15 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 	failures := map[string]string{} // topic -> error message
 
 	if !obs.paused {
+		var created []string
 		for _, create := range plan.Create {
 			req := CreateMirrorRequest{Name: create.Name, SourceTopicName: create.SourceTopicName, Configs: create.Configs}
 			if create.ReplicationFactor != nil {
 				req.ReplicationFactor = *create.ReplicationFactor
 			}
+			obs.acted = true
 			if err := local.client.CreateMirror(ctx, local.clusterID, linkName, req); err != nil {
+				obs.onlyCreated = false
 				if isRetryable(err) {
 					return result{}, restError(fmt.Errorf("create mirror %q: %w", create.Name, err))
 				}
@@ -58,7 +61,12 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 				continue
 			}
 			actions[create.Name] = string(mirror.ActionCreate)
-			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorCreated, "Created mirror topic %s from %s", create.Name, create.SourceTopicName)
+			created = append(created, create.Name)
+		}
+		// One Event per reconcile, not per topic: a fleet of new links
+		// would otherwise queue ten thousand Events.
+		if len(created) > 0 {
+			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorCreated, "Created %s: %s", topicCount(len(created)), listNames(created))
 		}
 		// A topic created paused is paused in the same sync, unless its
 		// create failed.
@@ -72,6 +80,7 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 			if len(b.names) == 0 {
 				continue
 			}
+			obs.acted, obs.onlyCreated = true, false
 			perTopic, err := local.client.AlterMirrors(ctx, local.clusterID, linkName, b.action, b.names)
 			if err != nil {
 				return result{}, restError(fmt.Errorf("%s mirrors %v of link %q: %w", b.action, b.names, linkName, err))
@@ -102,6 +111,7 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 			plan.Delete = stillDeletable(plan.Delete, byName, fresh)
 		}
 		for _, name := range plan.Delete {
+			obs.acted, obs.onlyCreated = true, false
 			if err := local.client.DeleteTopic(ctx, local.clusterID, name); err != nil && !isNotFound(err) {
 				if isRetryable(err) {
 					return result{}, restError(fmt.Errorf("delete mirror %q: %w", name, err))
@@ -162,6 +172,9 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 			obs.stuck[t.Name] = detail
 		}
 		obs.total++
+		if strings.HasPrefix(st.Status, "PENDING_") {
+			obs.pending++
+		}
 		byStatus[st.Status]++
 		next = append(next, st)
 	}

@@ -22,6 +22,8 @@ type Link struct {
 
 // Mirror is a mirror topic as listed under a link.
 type Mirror struct {
+	// Link is the link the mirror is listed under.
+	Link            string
 	Name            string
 	SourceTopicName string
 	Status          string
@@ -68,6 +70,12 @@ type RESTClient interface {
 	// LinkNames lists the links of the cluster; it fails (404) when the
 	// cluster id is wrong, which GetLink's 404 cannot tell apart.
 	LinkNames(ctx context.Context, clusterID string) ([]string, error)
+	// ListLinks lists every link of the cluster in one call (without
+	// tasks: the API reports those per link only).
+	ListLinks(ctx context.Context, clusterID string) ([]Link, error)
+	// ListAllMirrors lists every mirror topic under every link of the
+	// cluster in one call.
+	ListAllMirrors(ctx context.Context, clusterID string) ([]Mirror, error)
 	CreateLink(ctx context.Context, clusterID string, req CreateLinkRequest) error
 	DeleteLink(ctx context.Context, clusterID, link string) error
 	// ListLinkConfigs returns the link's configs; sensitive values are

@@ -35,7 +35,13 @@ func (a *restAdapter) GetLink(ctx context.Context, clusterID, link string) (*Lin
 	if err != nil {
 		return nil, err
 	}
-	out := &Link{Name: l.LinkName, ID: l.ClusterLinkID, SourceClusterID: l.SourceClusterID, State: l.LinkState, ErrorMessage: l.LinkErrorMessage}
+	out := linkOf(l)
+	return &out, nil
+}
+
+// linkOf maps a REST link (with or without tasks) to the controller's Link.
+func linkOf(l *kafkarest.Link) Link {
+	out := Link{Name: l.LinkName, ID: l.ClusterLinkID, SourceClusterID: l.SourceClusterID, State: l.LinkState, ErrorMessage: l.LinkErrorMessage}
 	if l.LinkError != "NO_ERROR" {
 		out.Error = l.LinkError
 	}
@@ -53,7 +59,39 @@ func (a *restAdapter) GetLink(ctx context.Context, clusterID, link string) (*Lin
 			out.TaskErrors = append(out.TaskErrors, t.TaskName+": in error")
 		}
 	}
+	return out
+}
+
+func (a *restAdapter) ListLinks(ctx context.Context, clusterID string) ([]Link, error) {
+	links, err := a.c.ListLinks(ctx, clusterID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Link, 0, len(links))
+	for i := range links {
+		out = append(out, linkOf(&links[i]))
+	}
 	return out, nil
+}
+
+func (a *restAdapter) ListAllMirrors(ctx context.Context, clusterID string) ([]Mirror, error) {
+	ms, err := a.c.ListAllMirrors(ctx, clusterID)
+	if err != nil {
+		return nil, err
+	}
+	return mirrorsOf(ms), nil
+}
+
+func mirrorsOf(ms []kafkarest.MirrorTopic) []Mirror {
+	out := make([]Mirror, 0, len(ms))
+	for _, m := range ms {
+		mm := Mirror{Link: m.LinkName, Name: m.MirrorTopicName, SourceTopicName: m.SourceTopicName, Status: m.MirrorStatus, MaxLag: m.MaxLag()}
+		for _, e := range m.StateTransitionErrors {
+			mm.TransitionErrors = append(mm.TransitionErrors, e.ErrorMessage)
+		}
+		out = append(out, mm)
+	}
+	return out
 }
 
 func (a *restAdapter) LinkNames(ctx context.Context, clusterID string) ([]string, error) {
@@ -119,15 +157,7 @@ func (a *restAdapter) ListMirrors(ctx context.Context, clusterID, link string) (
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Mirror, 0, len(ms))
-	for _, m := range ms {
-		mm := Mirror{Name: m.MirrorTopicName, SourceTopicName: m.SourceTopicName, Status: m.MirrorStatus, MaxLag: m.MaxLag()}
-		for _, e := range m.StateTransitionErrors {
-			mm.TransitionErrors = append(mm.TransitionErrors, e.ErrorMessage)
-		}
-		out = append(out, mm)
-	}
-	return out, nil
+	return mirrorsOf(ms), nil
 }
 
 func (a *restAdapter) CreateMirror(ctx context.Context, clusterID, link string, req CreateMirrorRequest) error {

@@ -76,3 +76,16 @@ func (s *secretCache) forget(key string) {
 	delete(s.data, key)
 	s.mu.Unlock()
 }
+
+// prune drops the values of Secrets that referenced no longer reports as
+// used: a Secret read once for a link that has since been deleted or
+// re-pointed does not stay in memory.
+func (s *secretCache) prune(referenced func(key string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key := range s.data {
+		if !referenced(key) {
+			delete(s.data, key)
+		}
+	}
+}

@@ -66,6 +66,8 @@ type side struct {
 	class     *kafkalinkv1alpha1.KafkaRestClass
 	client    RESTClient
 	clusterID string
+	// key names the cluster's shared view (snapshot.go).
+	key snapshotKey
 }
 
 // sync reconciles one ClusterLink.
@@ -93,9 +95,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 		return c.syncDelete(ctx, cl)
 	}
 	if !slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
-		cp := cl.DeepCopy()
-		cp.Finalizers = append(cp.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink)
-		updated, err := c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Update(ctx, cp, metav1.UpdateOptions{})
+		updated, err := c.patchFinalizers(ctx, cl, append(slices.Clone(cl.Finalizers), kafkalinkv1alpha1.FinalizerClusterLink))
 		if err != nil {
 			// Nothing happens on the destination without the finalizer;
 			// say why where users look (a denial names its cause).
@@ -106,9 +106,25 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 		c.writes.record(key, cl.ResourceVersion)
 	}
 
+	// A status deferred by the previous reconcile (memory.go) is the base
+	// this one plans from, as long as the persisted status is still the
+	// one it was computed from.
+	persisted := cl
+	var carried bool
+	c.withMemory(cl, func(m *linkMemory) {
+		if d := m.deferred; d != nil {
+			m.deferred = nil
+			if equality.Semantic.DeepEqual(d.from, &cl.Status) {
+				cp := *cl
+				cp.Status = *d.status
+				cl, carried = &cp, true
+			}
+		}
+	})
+
 	status := cl.Status.DeepCopy()
 	status.LinkName = cl.LinkName()
-	obs := &observation{paused: cl.Annotations[kafkalinkv1alpha1.AnnotationPauseReconciliation] == "true"}
+	obs := &observation{paused: cl.Annotations[kafkalinkv1alpha1.AnnotationPauseReconciliation] == "true", onlyCreated: true}
 	res, syncErr := c.syncLink(ctx, cl, status, obs)
 
 	var be *blockedError
@@ -121,10 +137,49 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 	}
 	status.ObservedGeneration = cl.Generation
 	applyConditions(status, cl.Generation, obs)
-	if err := c.writeStatus(ctx, cl, status); err != nil {
+	res = c.backOffWhileWaiting(cl, obs, syncErr, res)
+
+	if syncErr == nil && obs.acted && obs.onlyCreated && !carried && res.requeueAfter > 0 && res.requeueAfter <= c.opts.TransitionPollInterval {
+		// Only creations, and the follow-up reconcile comes within one poll:
+		// it writes what it observes instead (two writes for a new link).
+		from := persisted.Status.DeepCopy()
+		c.withMemory(cl, func(m *linkMemory) { m.deferred = &deferredStatus{from: from, status: status} })
+		return res, nil
+	}
+	if err := c.writeStatus(ctx, persisted, status); err != nil {
 		return result{}, errors.Join(syncErr, err)
 	}
 	return res, syncErr
+}
+
+// backOffWhileWaiting stretches the requeue of a link that waits on the
+// outside world — a source outage, a failed or unavailable link, mirrors
+// degraded, or PENDING_* past a few polls — exponentially up to the resync
+// period, and registers it with the recovery watch, which notices the end
+// of the wait with one refresh per cluster. Anything else starts over at
+// the poll interval, as does a spec change (and a Secret or
+// KafkaRestClass change, see resetBackoff).
+func (c *Controller) backOffWhileWaiting(cl *kafkalinkv1alpha1.ClusterLink, obs *observation, syncErr error, res result) result {
+	linkDown := obs.linkExists && (obs.linkState != "ACTIVE" || (obs.linkError != "" && obs.linkError != "NO_ERROR"))
+	waiting := syncErr == nil && !obs.acted && obs.blockedReason == "" && res.requeueAfter > 0 &&
+		res.requeueAfter <= c.opts.TransitionPollInterval && (linkDown || len(obs.degraded) > 0 || obs.pending > 0)
+	c.withMemory(cl, func(m *linkMemory) {
+		if m.waitsGen != cl.Generation {
+			m.waits, m.waitsGen = 0, cl.Generation
+		}
+		if !waiting {
+			m.waits, m.watching = 0, false
+			return
+		}
+		m.waits++
+		if linkDown || len(obs.degraded) > 0 {
+			// The outside world, not a transition: back off at once.
+			m.waits = max(m.waits, 4)
+		}
+		m.watching = m.waits > 3
+		res.requeueAfter = waitBackoff(c.opts.TransitionPollInterval, c.opts.ResyncPeriod, m.waits)
+	})
+	return res
 }
 
 // syncDuplicate handles a ClusterLink whose link another, older ClusterLink
@@ -150,6 +205,7 @@ func (c *Controller) syncDuplicate(ctx context.Context, cl, first *kafkalinkv1al
 // writeStatus updates status only when it changed: a converged link costs
 // no apiserver write per resync.
 func (c *Controller) writeStatus(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, status *kafkalinkv1alpha1.ClusterLinkStatus) error {
+	c.withMemory(cl, func(m *linkMemory) { m.deferred = nil })
 	if equality.Semantic.DeepEqual(&cl.Status, status) {
 		return nil
 	}
@@ -198,7 +254,7 @@ func (c *Controller) resolveSide(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 	if err != nil {
 		return nil, restError(fmt.Errorf("read the cluster id from %s: %w", class.Spec.KafkaRest.Endpoint, err))
 	}
-	return &side{class: class, client: entry.client, clusterID: id}, nil
+	return &side{class: class, client: entry.client, clusterID: id, key: snapshotKey{endpoint: class.Spec.KafkaRest.Endpoint, clusterID: id}}, nil
 }
 
 // restError turns REST failures into what the worker should do: a 429
@@ -379,9 +435,23 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 			"link %q on cluster %q is already managed by ClusterLink %s/%s; this ClusterLink does nothing until that one is deleted or it names another link (spec.name)",
 			linkName, local.clusterID, other.Namespace, other.Name)
 	}
-	link, err := local.client.GetLink(ctx, local.clusterID, linkName)
-	switch {
-	case kafkarest.IsNotFound(err):
+	var after uint64
+	c.withMemory(cl, func(m *linkMemory) { m.cluster, after = local.key, m.seenGen })
+	view, err := c.snapshots.get(ctx, local.key, local.client, after, false)
+	if err != nil {
+		return result{}, restError(err)
+	}
+	// Whatever happens below, the next reconcile plans from a newer view:
+	// one started after this reconcile's actions, if it acted.
+	defer func() {
+		seen := view.gen
+		if obs.acted {
+			seen = c.snapshots.started(local.key)
+		}
+		c.withMemory(cl, func(m *linkMemory) { m.seenGen = seen })
+	}()
+	link, exists := view.links[linkName]
+	if !exists {
 		if obs.paused {
 			obs.linkExists = false
 			return result{requeueAfter: c.opts.ResyncPeriod}, nil
@@ -394,17 +464,38 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 			// The REST API can discover the source id from bootstrap.servers.
 			logger.V(2).Info("Creating link without a source cluster id; the destination discovers it")
 		}
+		obs.acted, obs.onlyCreated = true, true
 		if err := local.client.CreateLink(ctx, local.clusterID, CreateLinkRequest{Name: linkName, SourceClusterID: remoteID, Configs: cfg}); err != nil {
 			c.recorder.Eventf(cl, corev1.EventTypeWarning, EventLinkCreateFailed, "Creating link %s failed: %v", linkName, err)
 			return result{}, restError(fmt.Errorf("create link %q: %w", linkName, err))
 		}
 		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkCreated, "Created link %s on cluster %s", linkName, local.clusterID)
 		status.AppliedLinkConfigs = configHash(string(cl.UID), cfg)
-		// Observe the new link (and create its mirrors) on the next sync.
+		// A link created from this spec starts with no task in error.
+		c.withMemory(cl, func(m *linkMemory) { m.tasksKnown, m.tasksFor, m.taskErrors = true, status.AppliedLinkConfigs, nil })
 		obs.linkExists = false
-		return result{requeueAfter: time.Second}, nil
-	case err != nil:
-		return result{}, restError(fmt.Errorf("get link %q: %w", linkName, err))
+		// A new link has no mirror topics: create them in this same
+		// reconcile; the next one observes the result.
+		return c.syncMirrors(ctx, cl, local, linkName, nil, status, obs)
+	}
+	var tasksKnown bool
+	c.withMemory(cl, func(m *linkMemory) {
+		if tasksKnown = m.tasksKnown && m.tasksFor == status.AppliedLinkConfigs; tasksKnown {
+			link.TaskErrors = m.taskErrors
+		}
+	})
+	if !tasksKnown {
+		full, err := local.client.GetLink(ctx, local.clusterID, linkName)
+		if kafkarest.IsNotFound(err) {
+			// Deleted since the view was taken: look again at a newer one.
+			obs.acted = true
+			return result{requeueAfter: c.opts.TransitionPollInterval}, nil
+		}
+		if err != nil {
+			return result{}, restError(fmt.Errorf("get link %q: %w", linkName, err))
+		}
+		link = *full
+		c.withMemory(cl, func(m *linkMemory) { m.tasksKnown, m.tasksFor, m.taskErrors = true, status.AppliedLinkConfigs, full.TaskErrors })
 	}
 	obs.linkExists = true
 	obs.linkState, obs.linkError, obs.taskErrors = link.State, link.Error, link.TaskErrors
@@ -415,21 +506,22 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 	}
 
 	if !obs.paused {
-		if err := c.syncLinkConfigs(ctx, cl, local, linkName, status); err != nil {
+		if err := c.syncLinkConfigs(ctx, cl, local, linkName, status, obs); err != nil {
 			return result{}, err
 		}
 	}
 
-	listed, err := local.client.ListMirrors(ctx, local.clusterID, linkName)
+	withMirrors, err := c.snapshots.get(ctx, local.key, local.client, after, true)
 	if err != nil {
-		return result{}, restError(fmt.Errorf("list mirrors of link %q: %w", linkName, err))
+		return result{}, restError(err)
 	}
-	return c.syncMirrors(ctx, cl, local, linkName, listed, status, obs)
+	view = withMirrors
+	return c.syncMirrors(ctx, cl, local, linkName, view.mirrors[linkName], status, obs)
 }
 
 // syncLinkConfigs repairs config drift with one configs:alter call when the
 // desired configs changed since they were last applied.
-func (c *Controller) syncLinkConfigs(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, local *side, linkName string, status *kafkalinkv1alpha1.ClusterLinkStatus) error {
+func (c *Controller) syncLinkConfigs(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, local *side, linkName string, status *kafkalinkv1alpha1.ClusterLinkStatus, obs *observation) error {
 	cfg, err := c.desiredLinkConfigs(ctx, cl)
 	if err != nil {
 		return err
@@ -454,6 +546,7 @@ func (c *Controller) syncLinkConfigs(ctx context.Context, cl *kafkalinkv1alpha1.
 		delete(set, k)
 	}
 	if len(set) > 0 {
+		obs.acted, obs.onlyCreated = true, false
 		if err := local.client.AlterLinkConfigs(ctx, local.clusterID, linkName, set); err != nil {
 			return restError(fmt.Errorf("alter configs of link %q: %w", linkName, err))
 		}

@@ -150,7 +150,7 @@ func TestPlanTableThroughEmulator(t *testing.T) {
 				t.Errorf("REST writes %v, want %v (all calls: %v)", got, tc.wantCalls, list)
 			}
 			if reads != 2 {
-				t.Errorf("REST reads %d, want 2 (link GET + mirror list): %v", reads, list)
+				t.Errorf("REST reads %d, want 2 (the cluster's link list + mirror list): %v", reads, list)
 			}
 			if st, _, _ := dst.Mirror("demo", "t"); st != tc.wantEmu {
 				t.Errorf("emulated mirror is %s after the reconcile, want %s", st, tc.wantEmu)
@@ -214,19 +214,16 @@ func TestPlanTableThroughEmulator(t *testing.T) {
 }
 
 // TestPlanTableAbsentRows covers the ABSENT row: ACTIVE creates, PAUSE
-// creates and pauses in the same reconcile (one create, one batch pause).
+// creates and pauses in the same reconcile (one create, one batch pause) —
+// the reconcile that creates the link, since a new link has no mirrors.
 func TestPlanTableAbsentRows(t *testing.T) {
 	r := newREST(t, "a", "p")
 	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", ""), mt("p", kafkalinkv1alpha1.MirrorTopicStatePause)))...)
-	if _, err := f.sync("demo"); err != nil { // creates the link
-		t.Fatal(err)
-	}
-	mark := len(r.emu.Requests())
 	if _, err := f.sync("demo"); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"POST " + endpoint("/mirrors"), "POST " + endpoint("/mirrors"), "POST " + endpoint("/mirrors:pause")}
-	if got := r.restWrites(mark); !slices.Equal(got, want) {
+	want := []string{"POST /clusters/{cluster_id}/links", "POST " + endpoint("/mirrors"), "POST " + endpoint("/mirrors"), "POST " + endpoint("/mirrors:pause")}
+	if got := r.restWrites(0); !slices.Equal(got, want) {
 		t.Errorf("REST writes %v, want %v", got, want)
 	}
 	cl := f.get("demo")
