@@ -495,7 +495,9 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 			return result{}, restError(fmt.Errorf("get link %q: %w", linkName, err))
 		}
 		link = *full
-		c.withMemory(cl, func(m *linkMemory) { m.tasksKnown, m.tasksFor, m.taskErrors = true, status.AppliedLinkConfigs, full.TaskErrors })
+		c.withMemory(cl, func(m *linkMemory) {
+			m.tasksKnown, m.tasksFor, m.taskErrors = true, status.AppliedLinkConfigs, full.TaskErrors
+		})
 	}
 	obs.linkExists = true
 	obs.linkState, obs.linkError, obs.taskErrors = link.State, link.Error, link.TaskErrors
