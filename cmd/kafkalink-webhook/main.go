@@ -15,6 +15,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
+	"github.com/kafkalink/kafkalink/pkg/kubeclient"
 	"github.com/kafkalink/kafkalink/pkg/webhook"
 )
 
@@ -24,6 +25,7 @@ func main() {
 	var kubeconfig string
 	var checkReferences bool
 	var watchNamespace string
+	var client kubeclient.Options
 	var certs webhook.CertificateManager
 	var manageCerts bool
 	flag.StringVar(&opts.Addr, "listen-address", ":9443", "HTTPS address for admission reviews.")
@@ -40,7 +42,12 @@ func main() {
 	flag.StringVar(&certs.WebhookConfiguration, "webhook-configuration", "kafkalink-validating-webhook", "ValidatingWebhookConfiguration whose caBundle is kept current.")
 	flag.StringVar(&certs.ServiceName, "service-name", "kafkalink-webhook", "Service in front of the webhook; the serving certificate names it.")
 	flag.StringVar(&certs.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the webhook's Service and certificate Secret.")
+	client.AddFlags(flag.CommandLine)
 	flag.Parse()
+	if err := client.Validate(); err != nil {
+		klog.ErrorS(err, "Invalid flags")
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -50,6 +57,9 @@ func main() {
 	if err != nil && (checkReferences || manageCerts) {
 		klog.ErrorS(err, "Building the Kubernetes client configuration failed")
 		os.Exit(1)
+	}
+	if cfg != nil {
+		cfg = client.Apply(cfg)
 	}
 	if manageCerts {
 		certs.Client = kubernetes.NewForConfigOrDie(cfg)
