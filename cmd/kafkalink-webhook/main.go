@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,7 +42,18 @@ func main() {
 	flag.StringVar(&certs.SecretName, "certificate-secret", "kafkalink-webhook-certs", "Secret holding the self-managed CA and serving certificate.")
 	flag.StringVar(&certs.WebhookConfiguration, "webhook-configuration", "kafkalink-validating-webhook", "ValidatingWebhookConfiguration whose caBundle is kept current.")
 	flag.StringVar(&certs.ServiceName, "service-name", "kafkalink-webhook", "Service in front of the webhook; the serving certificate names it.")
-	flag.StringVar(&certs.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the webhook's Service and certificate Secret.")
+	flag.StringVar(&certs.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the webhook's Service, certificate Secret and the Lease of the replica that repairs it.")
+	flag.Func("certificate-extra-hosts", "Comma-separated extra DNS names or IP addresses for the self-managed serving certificate.", func(v string) error {
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				certs.ExtraHosts = append(certs.ExtraHosts, h)
+			}
+		}
+		return nil
+	})
+	flag.DurationVar(&certs.CAOverlap, "ca-overlap", time.Hour, "How long a replaced self-managed CA stays in the caBundle, so replicas still serving the previous certificate keep working.")
+	flag.DurationVar(&certs.CheckInterval, "certificate-check-interval", 30*time.Second, "How often the elected replica checks the certificate Secret and the caBundle, besides watching the Secret.")
+	flag.DurationVar(&opts.ShutdownDelay, "shutdown-delay", 5*time.Second, "On SIGTERM, keep answering (not ready, closing each connection after its answer) this long before stopping, while the Service stops routing here.")
 	client.AddFlags(flag.CommandLine)
 	flag.Parse()
 	if err := client.Validate(); err != nil {
@@ -63,13 +75,7 @@ func main() {
 	}
 	if manageCerts {
 		certs.Client = kubernetes.NewForConfigOrDie(cfg)
-		certs.CertDir = opts.CertDir
-		// The server needs a certificate before it can start.
-		if err := certs.Sync(ctx); err != nil {
-			klog.ErrorS(err, "Setting up the webhook certificate failed")
-			os.Exit(1)
-		}
-		go certs.Run(ctx, time.Hour)
+		opts.Certificates = &certs
 	}
 	if checkReferences {
 		cfg.UserAgent = "kafkalink-webhook"

@@ -3,16 +3,28 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
 
 	"github.com/kafkalink/kafkalink/pkg/certs"
@@ -20,14 +32,19 @@ import (
 
 // Keys of the self-managed certificate Secret.
 const (
-	keyCACert  = "ca.crt"
-	keyCAKey   = "ca.key"
-	keyTLSCert = "tls.crt"
-	keyTLSKey  = "tls.key"
+	keyCACert     = "ca.crt"
+	keyCAKey      = "ca.key"
+	keyTLSCert    = "tls.crt"
+	keyTLSKey     = "tls.key"
+	keyPreviousCA = "ca-previous.crt"
+	// annotationRotatedAt records when the CA was last replaced, so the
+	// previous one leaves the caBundle after the overlap.
+	annotationRotatedAt = "kafkalink.io/ca-rotated-at"
 )
 
 // Lifetimes of self-managed certificates. The serving certificate is
-// renewed when less than a third of its life is left.
+// renewed when less than a third of its life is left; the CA is replaced
+// when it would expire within one serving lifetime.
 const (
 	caValidity      = 10 * 365 * 24 * time.Hour
 	servingValidity = 365 * 24 * time.Hour
@@ -35,22 +52,58 @@ const (
 )
 
 // CertificateManager keeps the webhook's own CA and serving certificate in
-// one Secret (shared by every replica), writes them to the certificate
-// directory the server reloads from, and keeps the caBundle of the webhook
+// one Secret shared by every replica, and the caBundle of the webhook
 // configuration current. It is the default install path, needing no
 // cert-manager; overlays/cert-manager turns it off.
+//
+// Every replica watches the Secret and serves the pair it holds (written to
+// CertDir, which the server reloads). One replica, elected through a Lease,
+// repairs: it recreates a deleted Secret — from the copy every replica keeps
+// in memory, so the CA does not change and no admission fails — renews the
+// serving certificate before expiry, and keeps the caBundle. Only when no
+// valid copy exists anywhere does it make a new CA, and then the caBundle
+// carries the new and the previous CA (the new one first, before any
+// replica can serve it) until CAOverlap has passed, so replicas that still
+// serve the old certificate keep working while their watch catches up.
 type CertificateManager struct {
 	Client kubernetes.Interface
-	// Namespace and SecretName locate the certificate Secret.
+	// Namespace and SecretName locate the certificate Secret; the Lease of
+	// the repairing replica has the Secret's name.
 	Namespace, SecretName string
 	// ServiceName is the webhook Service; the certificate is issued for its DNS names.
 	ServiceName string
+	// ExtraHosts are more DNS names or IP addresses for the certificate.
+	ExtraHosts []string
 	// WebhookConfiguration is the ValidatingWebhookConfiguration whose caBundle is kept current.
 	WebhookConfiguration string
 	// CertDir receives tls.crt and tls.key.
 	CertDir string
+	// Identity of this replica in the Lease; hostname and a UID when empty.
+	Identity string
+	// CAOverlap is how long a replaced CA stays in the caBundle (1h when 0).
+	CAOverlap time.Duration
+	// CheckInterval is how often the elected replica checks the Secret
+	// and the caBundle besides reacting to watch events (30s when 0).
+	CheckInterval time.Duration
+	// LeaseDuration, RenewDeadline and RetryPeriod tune the election
+	// (15s, 10s, 2s when 0).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	mu       sync.Mutex
+	lastGood map[string][]byte // the last valid Secret data seen
+	served   []byte            // tls.crt written to CertDir
+	ready    chan struct{}     // closed once a certificate is written
+	once     sync.Once
+	poke     chan struct{}
+}
+
+func (m *CertificateManager) init() {
+	m.once.Do(func() {
+		m.ready = make(chan struct{})
+		m.poke = make(chan struct{}, 1)
+	})
 }
 
 func (m *CertificateManager) now() time.Time {
@@ -61,100 +114,276 @@ func (m *CertificateManager) now() time.Time {
 }
 
 func (m *CertificateManager) hosts() []string {
-	return []string{
+	return append([]string{
 		m.ServiceName,
 		m.ServiceName + "." + m.Namespace,
 		m.ServiceName + "." + m.Namespace + ".svc",
 		m.ServiceName + "." + m.Namespace + ".svc.cluster.local",
-	}
+	}, m.ExtraHosts...)
 }
 
-// issue fills data with a CA (kept if present) and a new serving certificate.
-func (m *CertificateManager) issue(data map[string][]byte) error {
-	var ca *certs.CA
-	var err error
-	if len(data[keyCACert]) > 0 && len(data[keyCAKey]) > 0 {
-		ca, err = certs.ParseCA(data[keyCACert], data[keyCAKey])
+// Ready is closed once this replica has a certificate to serve.
+func (m *CertificateManager) Ready() <-chan struct{} {
+	m.init()
+	return m.ready
+}
+
+// validate reports why data is not a usable CA and serving pair, or nil.
+func (m *CertificateManager) validate(data map[string][]byte) error {
+	ca, err := certs.ParseCA(data[keyCACert], data[keyCAKey])
+	if err != nil {
+		return err
 	}
-	if ca == nil || err != nil || m.now().Add(servingValidity).After(ca.Cert.NotAfter) {
-		if ca, err = certs.NewCA("kafkalink-webhook-ca", caValidity); err != nil {
-			return err
-		}
+	pair, err := tls.X509KeyPair(data[keyTLSCert], data[keyTLSKey])
+	if err != nil {
+		return fmt.Errorf("serving certificate: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("serving certificate: %w", err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: m.ServiceName + "." + m.Namespace + ".svc", CurrentTime: m.now()}); err != nil {
+		return fmt.Errorf("serving certificate does not verify against the CA: %w", err)
+	}
+	return nil
+}
+
+// needsRenewal reports whether the serving certificate is close to expiry.
+func (m *CertificateManager) needsRenewal(data map[string][]byte) bool {
+	exp, err := certs.NotAfter(data[keyTLSCert])
+	return err != nil || m.now().Add(renewBefore).After(exp)
+}
+
+// caExpiring reports whether the CA would expire within one serving lifetime.
+func (m *CertificateManager) caExpiring(data map[string][]byte) bool {
+	exp, err := certs.NotAfter(data[keyCACert])
+	return err != nil || m.now().Add(servingValidity).After(exp)
+}
+
+// reissue replaces the serving pair in data, signed by data's CA.
+func (m *CertificateManager) reissue(data map[string][]byte) error {
+	ca, err := certs.ParseCA(data[keyCACert], data[keyCAKey])
+	if err != nil {
+		return err
 	}
 	pair, err := ca.Issue(m.ServiceName+"."+m.Namespace+".svc", m.hosts(), servingValidity, false)
 	if err != nil {
 		return err
 	}
-	data[keyCACert], data[keyCAKey] = ca.CertPEM, ca.KeyPEM
 	data[keyTLSCert], data[keyTLSKey] = pair.CertPEM, pair.KeyPEM
 	return nil
 }
 
-// needsRenewal reports whether the Secret's serving certificate is missing,
-// unreadable or close to expiry.
-func (m *CertificateManager) needsRenewal(data map[string][]byte) bool {
-	if len(data[keyTLSKey]) == 0 || len(data[keyCACert]) == 0 {
-		return true
+// observe is every replica's reaction to the Secret: serve a valid pair,
+// remember it, and wake the elected replica.
+func (m *CertificateManager) observe(ctx context.Context, s *corev1.Secret) {
+	m.init()
+	defer m.wake()
+	if s == nil {
+		return // deleted: keep serving; the elected replica recreates it
 	}
-	exp, err := certs.NotAfter(data[keyTLSCert])
-	return err != nil || m.now().Add(renewBefore).After(exp)
+	if err := m.validate(s.Data); err != nil {
+		klog.FromContext(ctx).Error(err, "The webhook certificate Secret is not usable; serving the previous certificate until it is repaired", "secret", klog.KRef(m.Namespace, m.SecretName))
+		return
+	}
+	m.mu.Lock()
+	m.lastGood = maps.Clone(s.Data)
+	changed := !bytes.Equal(m.served, s.Data[keyTLSCert])
+	m.mu.Unlock()
+	if !changed {
+		return
+	}
+	if err := m.write(s.Data); err != nil {
+		klog.FromContext(ctx).Error(err, "Writing the serving certificate failed")
+		return
+	}
+	klog.FromContext(ctx).Info("Serving the certificate from the Secret", "secret", klog.KRef(m.Namespace, m.SecretName))
+	select {
+	case <-m.ready:
+	default:
+		close(m.ready)
+	}
 }
 
-// Sync ensures the Secret holds a valid CA and serving certificate, writes
-// the pair to CertDir and the CA into the webhook configuration. Replicas
-// race safely: creation conflicts and update conflicts re-read the Secret.
-func (m *CertificateManager) Sync(ctx context.Context) error {
-	secrets := m.Client.CoreV1().Secrets(m.Namespace)
-	var data map[string][]byte
-	err := wait.ExponentialBackoffWithContext(ctx, wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Steps: 6}, func(ctx context.Context) (bool, error) {
-		s, err := secrets.Get(ctx, m.SecretName, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-			s = &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{Name: m.SecretName, Namespace: m.Namespace, Labels: map[string]string{"app.kubernetes.io/part-of": "kafkalink"}},
-				Type:       corev1.SecretTypeOpaque,
-				Data:       map[string][]byte{},
-			}
-			if err := m.issue(s.Data); err != nil {
-				return false, err
-			}
-			if _, err := secrets.Create(ctx, s, metav1.CreateOptions{}); apierrors.IsAlreadyExists(err) {
-				return false, nil // another replica won; use its certificate
-			} else if err != nil {
-				return false, fmt.Errorf("create Secret %s/%s: %w", m.Namespace, m.SecretName, err)
-			}
-			data = s.Data
-			return true, nil
-		case err != nil:
-			return false, fmt.Errorf("get Secret %s/%s: %w", m.Namespace, m.SecretName, err)
-		}
-		if s.Data == nil {
-			s.Data = map[string][]byte{}
-		}
-		if m.needsRenewal(s.Data) {
-			if err := m.issue(s.Data); err != nil {
-				return false, err
-			}
-			if _, err := secrets.Update(ctx, s, metav1.UpdateOptions{}); apierrors.IsConflict(err) {
-				return false, nil
-			} else if err != nil {
-				return false, fmt.Errorf("update Secret %s/%s: %w", m.Namespace, m.SecretName, err)
-			}
-			klog.FromContext(ctx).Info("Renewed the webhook serving certificate", "secret", klog.KRef(m.Namespace, m.SecretName))
-		}
-		data = s.Data
-		return true, nil
-	})
-	if err != nil {
-		return err
-	}
+func (m *CertificateManager) write(data map[string][]byte) error {
+	// Key first: the reloader loads when either file changes, and a
+	// certificate without its key would not load.
 	if err := writeFileIfChanged(filepath.Join(m.CertDir, keyTLSKey), data[keyTLSKey]); err != nil {
 		return err
 	}
 	if err := writeFileIfChanged(filepath.Join(m.CertDir, keyTLSCert), data[keyTLSCert]); err != nil {
 		return err
 	}
-	return m.injectCABundle(ctx, data[keyCACert])
+	m.mu.Lock()
+	m.served = bytes.Clone(data[keyTLSCert])
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *CertificateManager) wake() {
+	select {
+	case m.poke <- struct{}{}:
+	default:
+	}
+}
+
+// Reconcile is the elected replica's duty, run on every Secret event and
+// every CheckInterval: the Secret exists and holds a valid, unexpired pair
+// (repaired from the last valid copy when possible), and the caBundle is
+// the Secret's CA plus, during an overlap, the previous one.
+func (m *CertificateManager) Reconcile(ctx context.Context) error {
+	m.init()
+	secrets := m.Client.CoreV1().Secrets(m.Namespace)
+	logger := klog.FromContext(ctx)
+	s, err := secrets.Get(ctx, m.SecretName, metav1.GetOptions{})
+	exists := err == nil
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("get Secret %s/%s: %w", m.Namespace, m.SecretName, err)
+	}
+	var data map[string][]byte
+	annotations := map[string]string{}
+	action := ""
+	switch {
+	case exists && m.validate(s.Data) == nil:
+		data = maps.Clone(s.Data)
+		maps.Copy(annotations, s.Annotations)
+	default:
+		m.mu.Lock()
+		data = maps.Clone(m.lastGood)
+		m.mu.Unlock()
+		if data != nil && m.validate(data) == nil {
+			action = "Restored the webhook certificate Secret from the last valid copy"
+		} else {
+			data = nil
+		}
+		if exists {
+			maps.Copy(annotations, s.Annotations)
+		}
+	}
+	if data == nil || m.caExpiring(data) {
+		if data, err = m.rotate(ctx, data, annotations); err != nil {
+			return err
+		}
+		action = "Issued a new webhook CA and serving certificate"
+	} else if m.needsRenewal(data) {
+		if err := m.reissue(data); err != nil {
+			return err
+		}
+		action = "Renewed the webhook serving certificate"
+	}
+	// After the overlap the previous CA leaves the Secret and the bundle.
+	if _, ok := data[keyPreviousCA]; ok && m.overlapOver(annotations) {
+		delete(data, keyPreviousCA)
+		action = "Dropped the previous webhook CA after the overlap"
+	}
+	switch {
+	case !exists:
+		s = &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: m.SecretName, Namespace: m.Namespace, Labels: map[string]string{"app.kubernetes.io/part-of": "kafkalink"}, Annotations: annotations},
+			Type:       corev1.SecretTypeOpaque,
+			Data:       data,
+		}
+		if _, err := secrets.Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("create Secret %s/%s: %w", m.Namespace, m.SecretName, err)
+		}
+		if action == "" {
+			action = "Recreated the webhook certificate Secret"
+		}
+		logger.Info(action, "secret", klog.KRef(m.Namespace, m.SecretName))
+	case action != "":
+		s = s.DeepCopy()
+		s.Data, s.Annotations = data, annotations
+		if _, err := secrets.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("update Secret %s/%s: %w", m.Namespace, m.SecretName, err)
+		}
+		logger.Info(action, "secret", klog.KRef(m.Namespace, m.SecretName))
+	}
+	return m.injectCABundle(ctx, bundle(data))
+}
+
+// rotate makes a new CA and pair. The caBundle gains the new CA before the
+// Secret (and so any replica) has it, and keeps the CAs it held, which
+// become the previous CA for the overlap.
+func (m *CertificateManager) rotate(ctx context.Context, old map[string][]byte, annotations map[string]string) (map[string][]byte, error) {
+	ca, err := certs.NewCA("kafkalink-webhook-ca", caValidity)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string][]byte{keyCACert: ca.CertPEM, keyCAKey: ca.KeyPEM}
+	if err := m.reissue(data); err != nil {
+		return nil, err
+	}
+	var previous [][]byte
+	if old != nil {
+		previous = append(previous, old[keyCACert])
+	}
+	current, err := m.currentBundle(ctx)
+	if err != nil {
+		return nil, err
+	}
+	previous = append(previous, current)
+	if prev := validCerts(m.now(), previous...); len(prev) > 0 {
+		data[keyPreviousCA] = prev
+	}
+	// The new CA is trusted before anything can serve a certificate of it.
+	if err := m.injectCABundle(ctx, bundle(data)); err != nil {
+		return nil, err
+	}
+	annotations[annotationRotatedAt] = m.now().UTC().Format(time.RFC3339)
+	return data, nil
+}
+
+func (m *CertificateManager) overlapOver(annotations map[string]string) bool {
+	at, err := time.Parse(time.RFC3339, annotations[annotationRotatedAt])
+	overlap := m.CAOverlap
+	if overlap <= 0 {
+		overlap = time.Hour
+	}
+	return err != nil || m.now().After(at.Add(overlap))
+}
+
+// bundle is the Secret's CA, then the previous one during an overlap.
+func bundle(data map[string][]byte) []byte {
+	return append(bytes.Clone(data[keyCACert]), data[keyPreviousCA]...)
+}
+
+// validCerts keeps the unexpired, de-duplicated certificates of PEM blocks.
+func validCerts(now time.Time, blocks ...[]byte) []byte {
+	var out []byte
+	seen := map[string]bool{}
+	for _, b := range blocks {
+		for {
+			var p *pem.Block
+			if p, b = pem.Decode(b); p == nil {
+				break
+			}
+			c, err := x509.ParseCertificate(p.Bytes)
+			if err != nil || now.After(c.NotAfter) || seen[string(p.Bytes)] {
+				continue
+			}
+			seen[string(p.Bytes)] = true
+			out = append(out, pem.EncodeToMemory(p)...)
+		}
+	}
+	return out
+}
+
+// currentBundle is the caBundle of the first webhook of the configuration.
+func (m *CertificateManager) currentBundle(ctx context.Context) ([]byte, error) {
+	if m.WebhookConfiguration == "" {
+		return nil, nil
+	}
+	cfg, err := m.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, m.WebhookConfiguration, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get ValidatingWebhookConfiguration %s: %w", m.WebhookConfiguration, err)
+	}
+	var all []byte
+	for _, w := range cfg.Webhooks {
+		all = append(all, w.ClientConfig.CABundle...)
+	}
+	return all, nil
 }
 
 // injectCABundle sets caBundle on every webhook of the configuration when it differs.
@@ -188,14 +417,101 @@ func (m *CertificateManager) injectCABundle(ctx context.Context, ca []byte) erro
 	})
 }
 
-// Run re-syncs every interval until ctx ends, renewing before expiry and
-// repairing a caBundle someone reset (e.g. a GitOps re-apply of the base).
-func (m *CertificateManager) Run(ctx context.Context, interval time.Duration) {
-	wait.UntilWithContext(ctx, func(ctx context.Context) {
-		if err := m.Sync(ctx); err != nil {
-			klog.FromContext(ctx).Error(err, "Syncing the webhook certificate failed")
+// Run watches the Secret (every replica) and campaigns for the Lease that
+// makes this replica the one that repairs, until ctx ends.
+func (m *CertificateManager) Run(ctx context.Context) error {
+	m.init()
+	factory := informers.NewSharedInformerFactoryWithOptions(m.Client, 0, informers.WithNamespace(m.Namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", m.SecretName).String()
+		}))
+	informer := factory.Core().V1().Secrets().Informer()
+	secretOf := func(obj any) *corev1.Secret {
+		s, _ := obj.(*corev1.Secret)
+		return s
+	}
+	if _, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { m.observe(ctx, secretOf(obj)) },
+		UpdateFunc: func(_, obj any) { m.observe(ctx, secretOf(obj)) },
+		DeleteFunc: func(any) { m.observe(ctx, nil) },
+	}); err != nil {
+		return fmt.Errorf("watch Secret %s/%s: %w", m.Namespace, m.SecretName, err)
+	}
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+
+	id := m.Identity
+	if id == "" {
+		host, _ := os.Hostname()
+		id = host + "_" + string(uuid.NewUUID())
+	}
+	logger := klog.FromContext(ctx)
+	// A lost Lease (an apiserver outage, a long pause) is campaigned for
+	// again: serving never depended on it.
+	for ctx.Err() == nil {
+		elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
+			Lock: &resourcelock.LeaseLock{
+				LeaseMeta:  metav1.ObjectMeta{Namespace: m.Namespace, Name: m.SecretName},
+				Client:     m.Client.CoordinationV1(),
+				LockConfig: resourcelock.ResourceLockConfig{Identity: id},
+			},
+			LeaseDuration:   orDefault(m.LeaseDuration, 15*time.Second),
+			RenewDeadline:   orDefault(m.RenewDeadline, 10*time.Second),
+			RetryPeriod:     orDefault(m.RetryPeriod, 2*time.Second),
+			ReleaseOnCancel: true,
+			Name:            m.SecretName,
+			Callbacks: leaderelection.LeaderCallbacks{
+				OnStartedLeading: func(ctx context.Context) {
+					logger.Info("Keeping the webhook certificate (elected)", "identity", id)
+					m.repairWhileLeading(ctx)
+				},
+				OnStoppedLeading: func() {},
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("leader election for the webhook certificate: %w", err)
 		}
-	}, interval)
+		elector.Run(ctx)
+	}
+	return nil
+}
+
+func (m *CertificateManager) repairWhileLeading(ctx context.Context) {
+	interval := orDefault(m.CheckInterval, 30*time.Second)
+	failures := 0
+	for {
+		next := interval
+		if err := m.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			klog.FromContext(ctx).Error(err, "Keeping the webhook certificate failed; retrying")
+			failures++
+			next = min(interval, time.Second<<min(failures, 6))
+		} else {
+			failures = 0
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.poke:
+		case <-time.After(next):
+		}
+	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// WaitForCertificate blocks until this replica has a certificate to serve.
+func (m *CertificateManager) WaitForCertificate(ctx context.Context) error {
+	select {
+	case <-m.Ready():
+		return nil
+	case <-ctx.Done():
+		return errors.Join(errors.New("no webhook certificate yet"), ctx.Err())
+	}
 }
 
 // writeFileIfChanged replaces path atomically when its content differs.

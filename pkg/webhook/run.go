@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
@@ -30,6 +31,13 @@ type Options struct {
 	Lookup Lookup
 	// Limits bound concurrent admissions and the bytes they hold.
 	Limits Limits
+	// ShutdownDelay is how long the server keeps answering, not ready
+	// and closing connections after each answer, once ctx ends.
+	ShutdownDelay time.Duration
+	// Certificates, when set, keeps a self-managed certificate in a Secret
+	// shared by the replicas and writes it to CertDir; serving starts once
+	// there is one.
+	Certificates *CertificateManager
 	// Registry receives the webhook metrics; a new one is made when nil.
 	Registry *prometheus.Registry
 }
@@ -37,16 +45,13 @@ type Options struct {
 // Run serves admission reviews until ctx ends.
 func Run(ctx context.Context, opts Options) error {
 	logger := klog.FromContext(ctx)
-	reloader, err := NewCertReloader(filepath.Join(opts.CertDir, "tls.crt"), filepath.Join(opts.CertDir, "tls.key"))
-	if err != nil {
-		return err
-	}
 	reg := opts.Registry
 	if reg == nil {
 		reg = metrics.NewRegistry()
 	}
 	ln := opts.Listener
 	if ln == nil {
+		var err error
 		if ln, err = net.Listen("tcp", opts.Addr); err != nil {
 			return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 		}
@@ -55,25 +60,56 @@ func Run(ctx context.Context, opts Options) error {
 	caches, _ := opts.Lookup.(*CacheLookup)
 	ready := func() error {
 		if !serving.Load() {
-			return fmt.Errorf("admission server not serving yet")
+			return fmt.Errorf("admission server not serving yet (waiting for its certificate)")
 		}
 		if caches != nil {
 			return caches.Ready()
 		}
 		return nil
 	}
-	srv := NewServer(ln.Addr().String(), NewHandler(opts.Lookup, NewMetrics(reg), opts.Limits), reloader.TLSConfig())
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return metrics.Serve(ctx, opts.MetricsAddr, reg, ready) })
 	if caches != nil {
 		caches.Start(ctx)
 		defer caches.Shutdown()
 		g.Go(func() error { caches.waitReady(ctx); return nil })
 	}
-	g.Go(func() error { return metrics.Serve(ctx, opts.MetricsAddr, reg, ready) })
+	if opts.Certificates != nil {
+		opts.Certificates.CertDir = opts.CertDir
+		g.Go(func() error { return opts.Certificates.Run(ctx) })
+	}
 	g.Go(func() error {
+		if opts.Certificates != nil {
+			logger.Info("Waiting for the webhook certificate", "secret", klog.KRef(opts.Certificates.Namespace, opts.Certificates.SecretName))
+			if err := opts.Certificates.WaitForCertificate(ctx); err != nil {
+				return err
+			}
+		}
+		reloader, err := NewCertReloader(filepath.Join(opts.CertDir, "tls.crt"), filepath.Join(opts.CertDir, "tls.key"))
+		if err != nil {
+			return err
+		}
+		srv := NewServer(ln.Addr().String(), NewHandler(opts.Lookup, NewMetrics(reg), opts.Limits), reloader.TLSConfig())
 		logger.Info("Serving admission reviews", "address", ln.Addr().String(), "certDir", opts.CertDir)
 		serving.Store(true)
-		return Serve(ctx, srv, ln)
+		// On shutdown: not ready at once, every connection's next answer
+		// says Connection: close, and only after ShutdownDelay (while load
+		// balancers stop sending here) does the server stop. Closing idle
+		// keep-alive connections while the apiserver may be writing on
+		// them would fail admissions.
+		serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		defer stop()
+		go func() {
+			<-ctx.Done()
+			serving.Store(false)
+			srv.SetKeepAlivesEnabled(false)
+			if opts.ShutdownDelay > 0 {
+				logger.Info("Draining before shutdown", "delay", opts.ShutdownDelay)
+				time.Sleep(opts.ShutdownDelay)
+			}
+			stop()
+		}()
+		return Serve(serveCtx, srv, ln)
 	})
 	return g.Wait()
 }

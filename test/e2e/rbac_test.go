@@ -36,11 +36,12 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 				{"list", "kafkarestclasses.kafkalink.io"}, {"watch", "kafkarestclasses.kafkalink.io"}, {"list", "secrets"}, {"watch", "secrets"},
 				{"update", "validatingwebhookconfigurations/kafkalink-validating-webhook"},
 				{"get", "secrets/kafkalink-webhook-certs", "-n", "kafkalink-system"}, {"create", "secrets", "-n", "kafkalink-system"},
+				{"update", "leases.coordination.k8s.io/kafkalink-webhook-certs", "-n", "kafkalink-system"},
 			},
 			denied: [][]string{
 				{"get", "secrets", "-n", "operator"}, {"get", "kafkarestclasses.kafkalink.io"}, {"update", "clusterlinks.kafkalink.io"}, {"list", "clusterlinks.kafkalink.io"},
 				{"update", "validatingwebhookconfigurations/other"}, {"update", "secrets/other", "-n", "kafkalink-system"},
-				{"create", "secrets", "-n", "operator"},
+				{"create", "secrets", "-n", "operator"}, {"update", "leases.coordination.k8s.io/kafkalink-controller", "-n", "kafkalink-system"},
 			},
 		},
 	}
