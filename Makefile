@@ -50,6 +50,11 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 10s).
 bench: ## Run the benchmarks (REST calls, apiserver writes, allocations per admission).
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
+N ?= 100
+.PHONY: bench-scale
+bench-scale: testbin build ## Fleet-scale benchmark against the shipped binaries: N links (default 100) x 10 topics; SCENARIO=fleet|outage|largest.
+	KAFKALINK_TESTBIN=$$(hack/install-testbin.sh) $(GO) run ./hack/bench-scale -bin $(BIN_DIR) -n $(N) -scenario $(or $(SCENARIO),fleet) $(BENCH_ARGS)
+
 .PHONY: generate
 generate: ## Regenerate clients, deepcopy, CRDs and docs from the Go types.
 	hack/update-codegen.sh

@@ -69,6 +69,13 @@ type Options struct {
 	// MetricsAddr serves the controller's /metrics ("0" disables; a free
 	// loopback port when empty).
 	MetricsAddr string
+	// Binaries, when set, is a directory with the built kafkalink-controller
+	// and kafkalink-webhook: they run as separate processes (impersonating
+	// their ServiceAccounts, logs in Dir) instead of in this one, and
+	// Controller is ignored in favour of ControllerArgs.
+	Binaries string
+	// ControllerArgs and WebhookArgs are extra flags for the binaries.
+	ControllerArgs, WebhookArgs []string
 }
 
 // Env is a running environment.
@@ -88,6 +95,10 @@ type Env struct {
 
 	WebhookURL  string
 	MetricsAddr string
+	// WebhookMetricsAddr serves the webhook binary's /metrics (Binaries only).
+	WebhookMetricsAddr string
+	// PIDs of the binaries' processes by name (Binaries only).
+	PIDs map[string]int
 	// Logs maps a component to its log file.
 	Logs map[string]string
 
@@ -178,6 +189,17 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	}
 	step("REST emulator: source %s at %s (http), destination %s at %s (https, basic auth)", SourceClusterID, env.SourceURL, DestinationClusterID, env.DestinationURL)
 
+	if opts.Binaries != "" {
+		if err := env.startWebhookBinary(runCtx, root, opts); err != nil {
+			return env, err
+		}
+		step("webhook binary serving at %s", env.WebhookURL)
+		if err := env.startControllerBinary(runCtx, opts); err != nil {
+			return env, err
+		}
+		step("controller binary running (metrics at %s)", env.MetricsAddr)
+		return env, nil
+	}
 	logger, err := env.fileLogger("kafkalink")
 	if err != nil {
 		return env, err
