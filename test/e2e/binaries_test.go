@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,28 +18,21 @@ import (
 	"github.com/kafkalink/kafkalink/pkg/localcluster"
 )
 
-// The shipped binaries, wired from their flags, against the real API
-// server and with exactly the shipped RBAC: the controller takes the
-// leader Lease and reconciles; the webhook manages its own CA and serving
-// certificate in a Secret and keeps the caBundle of its webhook
-// configuration current (the default, cert-manager-free deployment path).
+// The shipped controller binary, wired from its flags, against the real
+// API server and with exactly the shipped RBAC: it takes the leader Lease
+// and reconciles. (The webhook binary: webhook_test.go.)
 func TestBinaries(t *testing.T) {
 	root, err := devenv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+"/", "./cmd/kafkalink-controller", "./cmd/kafkalink-webhook")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binaries(t)
 	for _, ns := range []string{"kafkalink-system", "e2e-bin"} {
 		if out, err := kubectlErr(t, "create", "namespace", ns); err != nil && !strings.Contains(out, "AlreadyExists") {
 			t.Fatalf("create namespace %s: %v\n%s", ns, err, out)
 		}
 	}
-	controllerKubeconfig, webhookKubeconfig := shippedRBAC(t, root)
+	controllerKubeconfig, _ := shippedRBAC(t, root)
 
 	t.Run("controller", func(t *testing.T) {
 		port, _ := localcluster.FreePort()
@@ -90,67 +81,7 @@ func TestBinaries(t *testing.T) {
 		kubectl(t, "-n", "e2e-bin", "wait", "--for=delete", "clusterlink/bin-check", "--timeout=30s")
 	})
 
-	t.Run("webhook with self-managed certificates", func(t *testing.T) {
-		// A webhook configuration of its own, matching nothing, so the
-		// caBundle injection is observable without routing real requests.
-		cfg := `apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata:
-  name: kafkalink-e2e-selfmanaged
-webhooks:
-- name: clusterlinks.kafkalink.io
-  admissionReviewVersions: ["v1"]
-  sideEffects: None
-  failurePolicy: Ignore
-  clientConfig:
-    service: {name: kafkalink-webhook, namespace: kafkalink-system, path: /validate-clusterlink}
-  rules:
-  - apiGroups: ["kafkalink.io"]
-    apiVersions: ["v1alpha1"]
-    operations: ["CREATE"]
-    resources: ["nothing-matches-this"]
-`
-		if out, err := applyYAML(t, cfg); err != nil {
-			t.Fatalf("apply: %v\n%s", err, out)
-		}
-		defer kubectl(t, "delete", "validatingwebhookconfiguration", "kafkalink-e2e-selfmanaged")
-		port, _ := localcluster.FreePort()
-		mport, _ := localcluster.FreePort()
-		certDir := t.TempDir()
-		start(t, filepath.Join(bin, "kafkalink-webhook"), "--kubeconfig", webhookKubeconfig, "--manage-certificates",
-			"--namespace", "kafkalink-system", "--certificate-secret", "kafkalink-e2e-certs", "--webhook-configuration", "kafkalink-e2e-selfmanaged",
-			"--cert-dir", certDir, "--listen-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-address", fmt.Sprintf("127.0.0.1:%d", mport))
-		eventually(t, 30*time.Second, "the webhook binary to be ready", func() string {
-			return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", mport))
-		})
-		var caBundle string
-		eventually(t, 30*time.Second, "the caBundle to be injected", func() string {
-			caBundle = kubectl(t, "get", "validatingwebhookconfiguration", "kafkalink-e2e-selfmanaged", "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}")
-			if caBundle == "" {
-				return "empty caBundle"
-			}
-			return ""
-		})
-		if got := kubectl(t, "-n", "kafkalink-system", "get", "secret", "kafkalink-e2e-certs", "-o", "jsonpath={.type}"); got == "" {
-			t.Errorf("certificate Secret missing")
-		}
-		// The served certificate chains to the injected CA and names the Service.
-		ca := kubectl(t, "get", "validatingwebhookconfiguration", "kafkalink-e2e-selfmanaged", "-o", `go-template={{(index .webhooks 0).clientConfig.caBundle | base64decode}}`)
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM([]byte(ca)) {
-			t.Fatalf("caBundle is not PEM: %q", ca)
-		}
-		conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{RootCAs: pool, ServerName: "kafkalink-webhook.kafkalink-system.svc", MinVersion: tls.VersionTLS12})
-		if err != nil {
-			t.Fatalf("TLS to the webhook with the injected CA: %v", err)
-		}
-		conn.Close()
-		// TLS 1.1 is refused.
-		if c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11}); err == nil { //nolint:gosec // checking the refusal
-			c.Close()
-			t.Error("the webhook accepted TLS 1.1")
-		}
-	})
+	// The webhook binary with self-managed certificates: TestWebhookReplicasShareCertificates.
 }
 
 // start runs a binary until the test ends, its output in the test log on failure.
