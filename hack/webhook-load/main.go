@@ -284,4 +284,3 @@ func stopProcess(cmd *exec.Cmd) {
 		_ = cmd.Process.Kill()
 	}
 }
-
