@@ -163,7 +163,7 @@ var admissionV1 = admissionv1.SchemeGroupVersion.String()
 func serveReview[T any](h *Handler, resource string, gk schema.GroupKind, admit admitFunc[T]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		logger := klog.FromContext(r.Context()).WithValues("resource", resource)
+		logger := klog.FromContext(r.Context())
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "only POST is allowed", http.StatusMethodNotAllowed)
@@ -229,7 +229,7 @@ func serveReview[T any](h *Handler, resource string, gk schema.GroupKind, admit 
 				http.Error(w, "AdmissionReview request has no uid", http.StatusBadRequest)
 				return
 			}
-			ctx := klog.NewContext(r.Context(), logger.WithValues("operation", req.Operation, "object", klog.KRef(req.Namespace, req.Name), "uid", req.UID))
+			ctx := r.Context()
 			if req.Kind.Group != gk.Group || req.Kind.Kind != gk.Kind || req.Resource.Group != gk.Group || req.Resource.Resource != resource {
 				resp = badRequest(fmt.Sprintf("this endpoint validates %s (%s), not kind %s resource %s",
 					gk, resource, schema.GroupKind{Group: req.Kind.Group, Kind: req.Kind.Kind}, schema.GroupResource{Group: req.Resource.Group, Resource: req.Resource.Resource}))
@@ -244,10 +244,12 @@ func serveReview[T any](h *Handler, resource string, gk schema.GroupKind, admit 
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if err := json.NewEncoder(w).Encode(&out); err != nil {
-			logger.Error(err, "Writing admission response failed")
+			logger.Error(err, "Writing admission response failed", "resource", resource, "uid", uid)
 		}
 		h.metrics.observe(resource, operation, resp.Allowed, time.Since(start))
-		logger.V(4).Info("Admission reviewed", "operation", operation, "uid", uid, "allowed", resp.Allowed, "warnings", len(resp.Warnings))
+		if logger := logger.V(4); logger.Enabled() {
+			logger.Info("Admission reviewed", "operation", operation, "uid", uid, "allowed", resp.Allowed, "warnings", len(resp.Warnings), "duration", time.Since(start))
+		}
 	})
 }
 
@@ -315,10 +317,13 @@ func (h *Handler) reserve(r *http.Request) (release func(), ok bool) {
 		weight = max(r.ContentLength, h.minWeight)
 	}
 	weight = min(weight, h.limits.MaxInflightBytes)
-	ctx, cancel := context.WithTimeout(r.Context(), h.limits.QueueWait)
-	defer cancel()
-	if err := h.inflight.Acquire(ctx, weight); err != nil {
-		return nil, false
+	// The common case takes no timer.
+	if !h.inflight.TryAcquire(weight) {
+		ctx, cancel := context.WithTimeout(r.Context(), h.limits.QueueWait)
+		defer cancel()
+		if err := h.inflight.Acquire(ctx, weight); err != nil {
+			return nil, false
+		}
 	}
 	h.metrics.inflightAdd(weight)
 	return func() {
