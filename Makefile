@@ -51,6 +51,10 @@ bench: ## Run the benchmarks (REST calls, apiserver writes, allocations per admi
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 N ?= 100
+.PHONY: bench-webhook
+bench-webhook: testbin ## Webhook load: the shipped binary (reference checks on) vs a minimal handler at c=1/16/64, and 64 parallel 3 MiB reviews.
+	KAFKALINK_TESTBIN=$$(hack/install-testbin.sh) $(GO) run ./hack/webhook-load $(BENCH_ARGS)
+
 .PHONY: bench-scale
 bench-scale: testbin build ## Fleet-scale benchmark against the shipped binaries: N links (default 100) x 10 topics; SCENARIO=fleet|outage|largest.
 	KAFKALINK_TESTBIN=$$(hack/install-testbin.sh) $(GO) run ./hack/bench-scale -bin $(BIN_DIR) -n $(N) -scenario $(or $(SCENARIO),fleet) $(BENCH_ARGS)
