@@ -17,8 +17,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -50,8 +48,9 @@ type SecretReader interface {
 type Resolver struct {
 	Secrets   SecretReader
 	Namespace string
-	// ReadFile reads files for directoryPathInContainer; os.ReadFile when nil.
-	ReadFile func(string) ([]byte, error)
+	// Directories decides which directoryPathInContainer values may be
+	// read for objects in Namespace; the zero value refuses them all.
+	Directories DirectoryPolicy
 }
 
 // key reads one key from a Secret or from a file in a directory.
@@ -71,22 +70,11 @@ func (r *Resolver) key(ctx context.Context, secret, dir, key string, required bo
 		}
 		return v, nil
 	case dir != "":
-		read := r.ReadFile
-		if read == nil {
-			read = os.ReadFile
+		v, err := r.Directories.Read(r.Namespace, dir, key)
+		if errors.Is(err, ErrNotFound) && !required {
+			return nil, nil
 		}
-		p := filepath.Join(dir, key)
-		v, err := read(p)
-		if errors.Is(err, os.ErrNotExist) {
-			if !required {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("file %s: %w", p, ErrNotFound)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
-		}
-		return v, nil
+		return v, err
 	default:
 		return nil, errors.New("neither secretRef nor directoryPathInContainer is set")
 	}

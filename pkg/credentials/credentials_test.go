@@ -116,7 +116,11 @@ func TestLinkConfigs(t *testing.T) {
 }
 
 func TestRest(t *testing.T) {
-	dir := t.TempDir()
+	root := t.TempDir()
+	dir := filepath.Join(root, "team-a")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, KeyBasic), []byte("username=dir-user\npassword=dir-pass\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +173,9 @@ func TestRest(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, err := resolver().Rest(context.Background(), &tc.spec)
+			r := resolver()
+			r.Directories = DirectoryPolicy{Root: root}
+			got, err := r.Rest(context.Background(), &tc.spec)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
