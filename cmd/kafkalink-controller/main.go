@@ -33,6 +33,7 @@ func main() {
 	flag.BoolVar(&mo.LeaderElection.Enabled, "leader-elect", true, "Use a Lease so only one replica acts at a time.")
 	flag.StringVar(&mo.LeaderElection.Namespace, "leader-election-namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the leader election Lease.")
 	flag.StringVar(&mo.LeaderElection.Name, "leader-election-id", "kafkalink-controller", "Name of the leader election Lease.")
+	mo.Directories.AddFlags(flag.CommandLine)
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -44,7 +45,7 @@ func main() {
 		klog.ErrorS(err, "Building the Kubernetes client configuration failed")
 		os.Exit(1)
 	}
-	if err := client.Validate(); err != nil {
+	if err := errors.Join(client.Validate(), mo.Directories.Validate()); err != nil {
 		klog.ErrorS(err, "Invalid flags")
 		os.Exit(2)
 	}

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"os/signal"
@@ -55,8 +56,9 @@ func main() {
 	flag.DurationVar(&certs.CheckInterval, "certificate-check-interval", 30*time.Second, "How often the elected replica checks the certificate Secret and the caBundle, besides watching the Secret.")
 	flag.DurationVar(&opts.ShutdownDelay, "shutdown-delay", 5*time.Second, "On SIGTERM, keep answering (not ready, closing each connection after its answer) this long before stopping, while the Service stops routing here.")
 	client.AddFlags(flag.CommandLine)
+	opts.Directories.AddFlags(flag.CommandLine)
 	flag.Parse()
-	if err := client.Validate(); err != nil {
+	if err := errors.Join(client.Validate(), opts.Directories.Validate()); err != nil {
 		klog.ErrorS(err, "Invalid flags")
 		os.Exit(2)
 	}

@@ -37,6 +37,7 @@ import (
 	"k8s.io/klog/v2"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/credentials"
 	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
 	kafkalinkscheme "github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned/scheme"
 	informers "github.com/kafkalink/kafkalink/pkg/generated/informers/externalversions"
@@ -62,6 +63,9 @@ type Options struct {
 	MetadataClient  metadata.Interface
 	// Namespace restricts the controller to one namespace; empty watches all.
 	Namespace string
+	// Directories decides which directoryPathInContainer credentials may
+	// be read, for objects in which namespace; the zero value refuses all.
+	Directories credentials.DirectoryPolicy
 	// ResyncPeriod is how often a converged link is re-read from REST.
 	ResyncPeriod time.Duration
 	// TransitionPollInterval is how soon a link with mirror topics in

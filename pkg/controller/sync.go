@@ -241,7 +241,7 @@ func (c *Controller) resolveSide(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 			"KafkaRestClass %s/%s does not allow ClusterLinks from namespace %q (its spec.allowedNamespaces)", ns, ref.Name, cl.Namespace)
 	}
 	// Credentials come from Secrets in the class's own namespace.
-	resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: class.Namespace}
+	resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: class.Namespace, Directories: c.opts.Directories}
 	creds, err := resolver.Rest(ctx, &class.Spec.KafkaRest)
 	if err != nil {
 		return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "KafkaRestClass %s/%s: %w", ns, ref.Name, err)
@@ -328,7 +328,7 @@ func (c *Controller) desiredLinkConfigs(ctx context.Context, cl *kafkalinkv1alph
 	cfg := map[string]string{}
 	inbound := cl.Spec.SourceInitiatedLink != nil && cl.Spec.SourceInitiatedLink.ConnectionMode == kafkalinkv1alpha1.ConnectionModeInbound
 	if !inbound {
-		resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: cl.Namespace}
+		resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: cl.Namespace, Directories: c.opts.Directories}
 		gen, err := resolver.LinkConfigs(ctx, remote)
 		if err != nil {
 			return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "link credentials: %w", err)

@@ -31,6 +31,7 @@ import (
 	"k8s.io/klog/v2"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/credentials"
 	"github.com/kafkalink/kafkalink/pkg/mirror"
 )
 
@@ -96,22 +97,35 @@ func (l Limits) withDefaults() Limits {
 
 // Handler serves the admission endpoints.
 type Handler struct {
-	lookup   Lookup
-	metrics  *Metrics
-	mux      *http.ServeMux
-	limits   Limits
-	inflight *semaphore.Weighted
+	lookup      Lookup
+	metrics     *Metrics
+	directories credentials.DirectoryPolicy
+	mux         *http.ServeMux
+	limits      Limits
+	inflight    *semaphore.Weighted
 	// minWeight is what a small review reserves: MaxConcurrent of them fill
 	// the budget.
 	minWeight int64
 }
 
-// NewHandler returns the admission handler. lookup may be nil: reference
-// checks are then skipped (--check-references=false). metrics may be nil.
-func NewHandler(lookup Lookup, metrics *Metrics, limits Limits) *Handler {
-	limits = limits.withDefaults()
+// HandlerOptions configure NewHandler.
+type HandlerOptions struct {
+	// Lookup may be nil: reference checks are then skipped
+	// (--check-references=false).
+	Lookup Lookup
+	// Metrics may be nil.
+	Metrics *Metrics
+	Limits  Limits
+	// Directories is the directoryPathInContainer policy; the zero value
+	// refuses every directory.
+	Directories credentials.DirectoryPolicy
+}
+
+// NewHandler returns the admission handler.
+func NewHandler(o HandlerOptions) *Handler {
+	limits := o.Limits.withDefaults()
 	h := &Handler{
-		lookup: lookup, metrics: metrics, mux: http.NewServeMux(), limits: limits,
+		lookup: o.Lookup, metrics: o.Metrics, directories: o.Directories, mux: http.NewServeMux(), limits: limits,
 		inflight:  semaphore.NewWeighted(limits.MaxInflightBytes),
 		minWeight: max(1, limits.MaxInflightBytes/int64(limits.MaxConcurrent)),
 	}
@@ -423,6 +437,7 @@ func (h *Handler) admitClusterLink(ctx context.Context, req *requestIn[kafkalink
 			return badRequest(err.Error())
 		}
 		errs, warnings := mirror.ValidateCreate(obj)
+		errs = append(errs, h.directories.ValidateDirectories(obj.Namespace, credentials.ClusterLinkDirectoryRefs(obj))...)
 		refErrs, refWarnings, err := h.checkClusterLinkReferences(ctx, obj)
 		if err != nil {
 			return unavailable(err)
@@ -437,6 +452,7 @@ func (h *Handler) admitClusterLink(ctx context.Context, req *requestIn[kafkalink
 		// only touches metadata (a finalizer removal) or a terminating
 		// object must never be denied, or deletion could wedge.
 		if old.DeletionTimestamp == nil && obj.DeletionTimestamp == nil && !mirror.SpecEqual(&old.Spec, &obj.Spec) {
+			errs = append(errs, h.directories.ValidateDirectories(obj.Namespace, credentials.ClusterLinkDirectoryRefs(obj))...)
 			refErrs, refWarnings, err := h.checkClusterLinkReferences(ctx, obj)
 			if err != nil {
 				return unavailable(err)
@@ -472,6 +488,7 @@ func (h *Handler) admitKafkaRestClass(ctx context.Context, req *requestIn[kafkal
 			}
 		}
 		errs, warnings := ValidateKafkaRestClass(obj)
+		errs = append(errs, h.directories.ValidateDirectories(obj.Namespace, credentials.KafkaRestClassDirectoryRefs(obj))...)
 		secretWarnings, err := h.checkKafkaRestClassSecrets(ctx, obj)
 		if err != nil {
 			return unavailable(err)

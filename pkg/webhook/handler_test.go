@@ -248,7 +248,7 @@ func TestAdmitClusterLink(t *testing.T) {
 			op: admissionv1.Create, obj: missingSecret, wantAllowed: true, wantWarning: "Secret operator/not-yet does not exist yet",
 		},
 	}
-	h := NewHandler(testLookup(), nil, Limits{})
+	h := NewHandler(HandlerOptions{Lookup: testLookup()})
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var obj, old any
@@ -402,7 +402,7 @@ func TestAdmitKafkaRestClass(t *testing.T) {
 		"missing secret": {obj: mod(func(k *kafkalinkv1alpha1.KafkaRestClass) { k.Spec.KafkaRest.Authentication.Basic.SecretRef = "later" }),
 			wantAllowed: true, wantWarning: "Secret operator/later does not exist yet"},
 	}
-	h := NewHandler(testLookup(), nil, Limits{})
+	h := NewHandler(HandlerOptions{Lookup: testLookup()})
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			rec := post(t, h, PathKafkaRestClass, "application/json", reviewBody(t, "KafkaRestClass", admissionv1.Create, tc.obj, nil, false))
@@ -428,7 +428,7 @@ func TestAdmitKafkaRestClass(t *testing.T) {
 // TestTransport covers the HTTP envelope: methods, content types, size
 // limits and malformed reviews are refused without a panic.
 func TestTransport(t *testing.T) {
-	h := NewHandler(nil, nil, Limits{})
+	h := NewHandler(HandlerOptions{})
 	valid := reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, false)
 	wrongKind := reviewBody(t, "KafkaRestClass", admissionv1.Create, demoLink(topic("a", "")), nil, false)
 	garbageObject := bytes.Replace(valid, []byte(`"kind":"ClusterLink","apiVersion"`), []byte(`"kind":7,"apiVersion"`), 1)
@@ -483,7 +483,7 @@ func BenchmarkAdmitClusterLink1000(b *testing.B) {
 	obj := old.DeepCopy()
 	obj.Spec.MirrorTopics[500].State = kafkalinkv1alpha1.MirrorTopicStatePause
 	body := reviewBody(b, "ClusterLink", admissionv1.Update, obj, old, false)
-	h := NewHandler(nil, nil, Limits{})
+	h := NewHandler(HandlerOptions{})
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -510,14 +510,14 @@ func TestMetadataOnlyUpdateWithEmptyVersusNilSpecFields(t *testing.T) {
 	}
 	stored["spec"].(map[string]any)["configs"] = map[string]any{}
 	body := reviewBody(t, "ClusterLink", admissionv1.Update, updated, stored, false)
-	resp := decodeResponse(t, post(t, NewHandler(testLookup(), nil, Limits{}), PathClusterLink, "application/json", body))
+	resp := decodeResponse(t, post(t, NewHandler(HandlerOptions{Lookup: testLookup()}), PathClusterLink, "application/json", body))
 	if !resp.Allowed {
 		t.Errorf("finalizer-only update denied: %s", resp.Result.Message)
 	}
 	// The same class reference in a real spec change is still judged.
 	updated.Spec.Configs = map[string]string{"x": "y"}
 	body = reviewBody(t, "ClusterLink", admissionv1.Update, updated, stored, false)
-	if resp := decodeResponse(t, post(t, NewHandler(testLookup(), nil, Limits{}), PathClusterLink, "application/json", body)); resp.Allowed {
+	if resp := decodeResponse(t, post(t, NewHandler(HandlerOptions{Lookup: testLookup()}), PathClusterLink, "application/json", body)); resp.Allowed {
 		t.Error("a spec change with a class that does not admit the namespace was allowed")
 	}
 }

@@ -64,7 +64,7 @@ func TestBadInputGolden(t *testing.T) {
 		"deeply nested JSON in the object": deepInObject,
 		"object of the wrong shape":        bytes.Replace(valid, []byte(`"mirrorTopics":[`), []byte(`"mirrorTopics":"x","y":[`), 1),
 	}
-	h := NewHandler(testLookup(), nil, Limits{})
+	h := NewHandler(HandlerOptions{Lookup: testLookup()})
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
 			rec := post(t, h, PathClusterLink, "application/json", body)
@@ -128,7 +128,7 @@ func TestLookupFailureDenies(t *testing.T) {
 		"timeout":           context.DeadlineExceeded,
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := NewHandler(failingLookup{err}, nil, Limits{})
+			h := NewHandler(HandlerOptions{Lookup: failingLookup{err}})
 			bodies := [][]byte{
 				reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, true),
 				reviewBody(t, "ClusterLink", admissionv1.Update, demoLink(topic("a", ""), topic("b", "")), demoLink(topic("a", "")), false),
@@ -196,7 +196,7 @@ func linkWithInvalidTopics(t testing.TB, n int) []byte {
 // TestManyErrorsAreCapped: a denial lists the first errors in full and
 // counts the rest, so its size does not grow with the object.
 func TestManyErrorsAreCapped(t *testing.T) {
-	h := NewHandler(testLookup(), nil, Limits{})
+	h := NewHandler(HandlerOptions{Lookup: testLookup()})
 	rec := post(t, h, PathClusterLink, "application/json", linkWithInvalidTopics(t, 10000))
 	resp := decodeResponse(t, rec)
 	if resp.Allowed {
@@ -226,10 +226,10 @@ func TestErrorCostIsLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test")
 	}
-	h := NewHandler(testLookup(), nil, Limits{})
+	h := NewHandler(HandlerOptions{Lookup: testLookup()})
 	best := func(body []byte) time.Duration {
 		b := time.Duration(1<<63 - 1)
-		for range 7 {
+		for range 9 {
 			runtime.GC() // each run starts from the same heap
 			start := processCPU(t)
 			rec := post(t, h, PathClusterLink, "application/json", body)
@@ -264,7 +264,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	block := make(chan struct{})
 	entered := make(chan struct{}, 4)
 	lookup := &blockingLookup{fakeLookup: testLookup(), entered: entered, block: block}
-	h := NewHandler(lookup, NewMetrics(prometheus.NewRegistry()), Limits{MaxConcurrent: 2, MaxInflightBytes: MaxRequestBytes, QueueWait: 100 * time.Millisecond})
+	h := NewHandler(HandlerOptions{Lookup: lookup, Metrics: NewMetrics(prometheus.NewRegistry()), Limits: Limits{MaxConcurrent: 2, MaxInflightBytes: MaxRequestBytes, QueueWait: 100 * time.Millisecond}})
 	body := reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, false)
 	var wg sync.WaitGroup
 	codes := make(chan int, 2)

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"k8s.io/klog/v2"
 
+	"github.com/kafkalink/kafkalink/pkg/credentials"
 	"github.com/kafkalink/kafkalink/pkg/metrics"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	Lookup Lookup
 	// Limits bound concurrent admissions and the bytes they hold.
 	Limits Limits
+	// Directories is the controller's directoryPathInContainer policy;
+	// the webhook refuses at apply time what the controller would refuse.
+	Directories credentials.DirectoryPolicy
 	// ShutdownDelay is how long the server keeps answering, not ready
 	// and closing connections after each answer, once ctx ends.
 	ShutdownDelay time.Duration
@@ -89,7 +93,7 @@ func Run(ctx context.Context, opts Options) error {
 		if err != nil {
 			return err
 		}
-		srv := NewServer(ln.Addr().String(), NewHandler(opts.Lookup, NewMetrics(reg), opts.Limits), reloader.TLSConfig())
+		srv := NewServer(ln.Addr().String(), NewHandler(HandlerOptions{Lookup: opts.Lookup, Metrics: NewMetrics(reg), Limits: opts.Limits, Directories: opts.Directories}), reloader.TLSConfig())
 		logger.Info("Serving admission reviews", "address", ln.Addr().String(), "certDir", opts.CertDir)
 		serving.Store(true)
 		// On shutdown: not ready at once, every connection's next answer
