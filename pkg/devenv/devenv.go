@@ -66,6 +66,8 @@ type Options struct {
 	InitialLag, LagDrainPerSecond int64
 	// Controller tweaks the controller options (tests shorten intervals).
 	Controller func(*controller.Options)
+	// Webhook tweaks the in-process webhook's options.
+	Webhook func(*webhook.Options)
 	// MetricsAddr serves the controller's /metrics ("0" disables; a free
 	// loopback port when empty).
 	MetricsAddr string
@@ -204,7 +206,7 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	if err != nil {
 		return env, err
 	}
-	if err := env.startWebhook(runCtx, logger, root); err != nil {
+	if err := env.startWebhook(runCtx, logger, root, opts); err != nil {
 		return env, err
 	}
 	step("webhook serving at %s", env.WebhookURL)
@@ -295,7 +297,7 @@ func (e *Env) startEmulator(ctx context.Context, opts Options) error {
 	return nil
 }
 
-func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string) error {
+func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string, opts Options) error {
 	ca, err := certs.NewCA("kafkalink-run webhook CA", 24*time.Hour)
 	if err != nil {
 		return err
@@ -332,10 +334,12 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string)
 	if err != nil {
 		return err
 	}
+	wopts := webhook.Options{Listener: ln, CertDir: certDir, MetricsAddr: "0", Lookup: lookup}
+	if opts.Webhook != nil {
+		opts.Webhook(&wopts)
+	}
 	e.goRun("webhook", func() error {
-		return webhook.Run(klog.NewContext(ctx, logger.WithName("webhook")), webhook.Options{
-			Listener: ln, CertDir: certDir, MetricsAddr: "0", Lookup: lookup,
-		})
+		return webhook.Run(klog.NewContext(ctx, logger.WithName("webhook")), wopts)
 	})
 	if !lookup.WaitForSync(ctx) {
 		return fmt.Errorf("webhook reference caches did not sync")
