@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/kafkalink/kafkalink/pkg/controller"
+	"github.com/kafkalink/kafkalink/pkg/credentials"
 	"github.com/kafkalink/kafkalink/pkg/devenv"
+	"github.com/kafkalink/kafkalink/pkg/webhook"
 )
 
 var env *devenv.Env
@@ -39,6 +41,11 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var err error
+	if mounts, err = newMounts(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: credential directories:", err)
+		return 1
+	}
+	defer os.RemoveAll(mounts.base)
 	env, err = devenv.Start(ctx, devenv.Options{
 		Keep:      os.Getenv("KAFKALINK_E2E_KEEP") != "",
 		Progress:  os.Stdout,
@@ -47,6 +54,10 @@ func run(m *testing.M) int {
 			o.TransitionPollInterval = 300 * time.Millisecond
 			o.ResyncPeriod = 5 * time.Second
 			o.TransitionTimeout = 20 * time.Second
+			o.Directories = credentials.DirectoryPolicy{Root: mounts.root}
+		},
+		Webhook: func(o *webhook.Options) {
+			o.Directories = credentials.DirectoryPolicy{Root: mounts.root}
 		},
 	})
 	if err != nil {
