@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	kubescheme "k8s.io/client-go/kubernetes/scheme"
@@ -80,6 +82,10 @@ type Options struct {
 	RESTClients RESTClientFactory
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Fence, when set, must return nil before any REST write and before
+	// each reconcile: a replica that may have lost the leader lease acts
+	// on nothing (leader.go).
+	Fence func() error
 }
 
 // Controller reconciles ClusterLinks.
@@ -97,8 +103,12 @@ type Controller struct {
 	secrets       *secretCache
 	synced        []cache.InformerSynced
 
-	queue       workqueue.TypedRateLimitingInterface[cache.ObjectName]
-	broadcaster record.EventBroadcaster
+	// queueRef is the workqueue of the current leadership term: a term
+	// ends by shutting it down (its workers exit), the next one starts a
+	// new one, while the informers keep running across terms.
+	queueRef     atomic.Pointer[linkQueue]
+	queueMetrics workqueue.MetricsProvider
+	broadcaster  record.EventBroadcaster
 	recorder    record.EventRecorder
 	metrics     *controllerMetrics
 	restClients *restClientCache
@@ -154,7 +164,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		opts.RESTClients = DefaultRESTClientFactory(c.metrics.observeREST)
 		c.opts.RESTClients = opts.RESTClients
 	}
-	c.restClients = newRESTClientCache(opts.RESTClients)
+	c.restClients = newRESTClientCache(fencedFactory(opts.RESTClients, opts.Fence))
 
 	// Informer resync is off: drift detection is the queue's AddAfter.
 	c.linkFactory = informers.NewSharedInformerFactoryWithOptions(opts.KafkalinkClient, 0, informers.WithNamespace(opts.Namespace), informers.WithTransform(stripForCache))
@@ -185,10 +195,8 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	c.classIndexer = classInformer.Informer().GetIndexer()
 	c.secrets = newSecretCache(opts.KubeClient, secretInformer.Informer().GetIndexer())
 
-	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-		workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "clusterlink", MetricsProvider: metrics.NewWorkqueueProvider(opts.Registry)},
-	)
+	c.queueMetrics = metrics.NewWorkqueueProvider(opts.Registry)
+	c.newQueue()
 
 	c.broadcaster = record.NewBroadcaster(record.WithContext(ctx))
 	c.broadcaster.StartStructuredLogging(4)
@@ -244,34 +252,81 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 // Run starts the informers and workers and blocks until ctx ends, then
 // drains the queue and shuts everything down.
 func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx)
+	c.Start(ctx)
+	defer c.Shutdown()
+	return c.Lead(ctx, workers)
+}
 
+// Start runs the informers until ctx ends. They keep running across
+// leadership terms, so a replica that becomes leader has warm caches.
+func (c *Controller) Start(ctx context.Context) {
 	c.linkFactory.Start(ctx.Done())
 	c.secretFactory.Start(ctx.Done())
-	defer func() {
-		c.queue.ShutDown()
-		c.linkFactory.Shutdown()
-		c.secretFactory.Shutdown()
-		c.broadcaster.Shutdown()
-	}()
+}
 
+// Shutdown stops the informers and the event broadcaster after ctx ended.
+func (c *Controller) Shutdown() {
+	c.queue().ShutDown()
+	c.linkFactory.Shutdown()
+	c.secretFactory.Shutdown()
+	c.broadcaster.Shutdown()
+}
+
+// Lead runs one leadership term: workers reconcile every ClusterLink until
+// ctx ends, then the term's queue is shut down and every worker has
+// returned before Lead does, so nothing acts after the term.
+func (c *Controller) Lead(ctx context.Context, workers int) error {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	logger := klog.FromContext(ctx)
+	q := c.queue()
+	if q.ShuttingDown() {
+		q = c.newQueue()
+	}
 	logger.Info("Starting controller", "workers", workers)
 	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
+		q.ShutDown()
 		return errors.New("informer caches did not sync")
+	}
+	// Events seen while another replica led were dropped: look at
+	// every ClusterLink once.
+	links, err := c.links.List(labels.Everything())
+	if err != nil {
+		q.ShutDown()
+		return err
+	}
+	for _, cl := range links {
+		c.enqueue(cl)
 	}
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
+		wg.Go(func() { wait.UntilWithContext(ctx, func(ctx context.Context) { c.runWorker(ctx, q) }, time.Second) })
 	}
 	wg.Go(func() { c.runRecoveryWatch(ctx) })
 	wg.Go(func() { wait.UntilWithContext(ctx, c.sweep, c.opts.ResyncPeriod) })
 	<-ctx.Done()
 	logger.Info("Shutting down workers")
-	c.queue.ShutDown()
+	q.ShutDown()
 	wg.Wait()
 	return nil
 }
+
+// linkQueue is the workqueue of ClusterLink keys.
+type linkQueue struct {
+	workqueue.TypedRateLimitingInterface[cache.ObjectName]
+}
+
+func (c *Controller) newQueue() *linkQueue {
+	q := &linkQueue{workqueue.NewTypedRateLimitingQueueWithConfig(
+		workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
+		workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "clusterlink", MetricsProvider: c.queueMetrics},
+	)}
+	c.queueRef.Store(q)
+	return q
+}
+
+// queue is the current term's queue (shut down between terms: adds are
+// then dropped, and the next term enqueues everything).
+func (c *Controller) queue() *linkQueue { return c.queueRef.Load() }
 
 // HasSynced reports whether the informer caches are synced (readiness).
 func (c *Controller) HasSynced() bool {
@@ -283,20 +338,29 @@ func (c *Controller) HasSynced() bool {
 	return true
 }
 
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextWorkItem(ctx) {
+func (c *Controller) runWorker(ctx context.Context, q *linkQueue) {
+	for c.processNextWorkItem(ctx, q) {
 	}
 }
 
-func (c *Controller) processNextWorkItem(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
+func (c *Controller) processNextWorkItem(ctx context.Context, q *linkQueue) bool {
+	key, shutdown := q.Get()
 	if shutdown {
 		return false
 	}
-	defer c.queue.Done(key)
+	defer q.Done(key)
 	logger := klog.LoggerWithValues(klog.FromContext(ctx), "clusterLink", key.String())
 	ctx = klog.NewContext(ctx, logger)
 
+	if c.opts.Fence != nil {
+		if err := c.opts.Fence(); err != nil {
+			// Not ours to act on now: the term is ending, or the lease is
+			// about to be renewed. Look again later.
+			logger.V(2).Info("Not reconciling", "reason", err)
+			q.AddRateLimited(key)
+			return true
+		}
+	}
 	start := c.opts.Now()
 	res, err := c.sync(ctx, key)
 	c.metrics.observeReconcile(err, c.opts.Now().Sub(start))
@@ -304,21 +368,21 @@ func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 	switch {
 	case err == nil:
 		// Forget resets the rate limiter's backoff for this key.
-		c.queue.Forget(key)
+		q.Forget(key)
 		if res.requeueAfter > 0 {
-			c.queue.AddAfter(key, res.requeueAfter)
+			q.AddAfter(key, res.requeueAfter)
 		}
 	case apierrors.IsConflict(err):
 		// Someone wrote the object since we read it; the update event
 		// brings the new version soon. Requeue quietly.
 		logger.V(4).Info("Conflict, requeueing", "err", err)
-		c.queue.AddRateLimited(key)
+		q.AddRateLimited(key)
 	case errors.As(err, &retry):
 		logger.V(2).Info("Destination asked us to slow down", "retryAfter", retry.after, "err", err)
-		c.queue.AddAfter(key, retry.after)
+		q.AddAfter(key, retry.after)
 	default:
 		logger.Error(err, "Syncing ClusterLink failed, will retry")
-		c.queue.AddRateLimited(key)
+		q.AddRateLimited(key)
 	}
 	return true
 }
@@ -344,7 +408,7 @@ func (c *Controller) enqueue(obj any) {
 		utilruntime.HandleError(err)
 		return
 	}
-	c.queue.Add(name)
+	c.queue().Add(name)
 }
 
 func (c *Controller) forgetLink(obj any) {

@@ -694,16 +694,16 @@ func TestDuplicateLinkThroughAnotherClass(t *testing.T) {
 
 	// When the owner goes away, the duplicate waiting behind it through
 	// another class is queued at once (not at the next resync).
-	for f.c.queue.Len() > 0 {
-		k, _ := f.c.queue.Get()
-		f.c.queue.Done(k)
+	for f.c.queue().Len() > 0 {
+		k, _ := f.c.queue().Get()
+		f.c.queue().Done(k)
 	}
 	f.c.forgetLink(f.get("first"))
 	queued := map[string]bool{}
-	for f.c.queue.Len() > 0 {
-		k, _ := f.c.queue.Get()
+	for f.c.queue().Len() > 0 {
+		k, _ := f.c.queue().Get()
 		queued[k.Name] = true
-		f.c.queue.Done(k)
+		f.c.queue().Done(k)
 	}
 	if !queued["second"] {
 		t.Errorf("the waiting duplicate was not queued when the owner went away: %v", queued)

@@ -244,7 +244,7 @@ func (f *fixture) work(q *recordingQueue, name string) ([]time.Duration, int) {
 	q.after, q.rateLimited = nil, 0
 	q.mu.Unlock()
 	q.Add(cache.ObjectName{Namespace: testNamespace, Name: name})
-	if !f.c.processNextWorkItem(f.ctx) {
+	if !f.c.processNextWorkItem(f.ctx, f.c.queue()) {
 		f.t.Fatal("queue shut down")
 	}
 	q.mu.Lock()
@@ -275,8 +275,8 @@ func TestRESTFaultsConverge(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newREST(t, "a", "b")
 			f := newFixture(t, quickFactory(100*time.Millisecond, nil), r.objects(clusterLink("demo", mt("a", ""), mt("b", kafkalinkv1alpha1.MirrorTopicStatePause)))...)
-			q := &recordingQueue{TypedRateLimitingInterface: f.c.queue}
-			f.c.queue = q
+			q := &recordingQueue{TypedRateLimitingInterface: f.c.queue()}
+			f.c.queueRef.Store(&linkQueue{q})
 
 			// Fault on the very first REST call.
 			r.emu.SetFaults("lkc-cloud", tc.faults)

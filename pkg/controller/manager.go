@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -46,31 +47,56 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 	if mo.Workers <= 0 {
 		mo.Workers = 4
 	}
+	fence := &Fence{}
+	if mo.LeaderElection.Enabled {
+		mo.Fence = fence.Check
+	}
 	c, err := NewController(ctx, mo.Options)
 	if err != nil {
 		return err
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	// Readiness: a follower is ready (on standby); a leader once its caches synced.
+	// Readiness: a follower is ready (on standby); a leader once its caches
+	// synced. Both endpoints say which.
 	var leading atomic.Bool
 	ready := func() error {
 		if leading.Load() && !c.HasSynced() {
-			return fmt.Errorf("informer caches not synced")
+			return fmt.Errorf("leading, informer caches not synced")
 		}
 		return nil
 	}
-	g.Go(func() error { return metrics.Serve(ctx, mo.MetricsAddr, mo.Registry, ready) })
-	g.Go(func() error {
-		err := RunLeading(ctx, mo.KubeClient, mo.LeaderElection, func(l bool) { leading.Store(l); c.SetLeader(l) }, func(ctx context.Context) {
-			if err := c.Run(ctx, mo.Workers); err != nil {
-				logger.Error(err, "Controller stopped")
-			}
-		})
-		if err != nil {
-			return err
+	detail := func() string {
+		if leading.Load() {
+			return "leading"
 		}
-		// ctx ended: stop the metrics server too.
-		return ctx.Err()
+		return "standby"
+	}
+	g.Go(func() error { return metrics.Serve(ctx, mo.MetricsAddr, mo.Registry, ready, detail) })
+	c.Start(ctx)
+	defer c.Shutdown()
+	g.Go(func() error {
+		for {
+			err := RunLeading(ctx, mo.KubeClient, mo.LeaderElection, fence, func(l bool) { leading.Store(l); c.SetLeader(l) }, func(ctx context.Context) {
+				if err := c.Lead(ctx, mo.Workers); err != nil {
+					logger.Error(err, "Controller stopped")
+				}
+			})
+			switch {
+			case ctx.Err() != nil:
+				// A signal: stop the metrics server too.
+				return ctx.Err()
+			case errors.Is(err, ErrLeadershipLost):
+				// Every worker has returned (Lead waits for them): ride
+				// out whatever took the lease (an apiserver outage, a
+				// pause) and campaign again in this process.
+				logger.Info("Lost the leader lease; every worker stopped; campaigning again")
+				c.metrics.leadershipLost()
+			case err != nil:
+				return err
+			default:
+				return nil
+			}
+		}
 	})
 	if err := g.Wait(); err != nil && ctx.Err() == nil {
 		return err

@@ -16,6 +16,7 @@ type controllerMetrics struct {
 	restDuration *prometheus.HistogramVec
 	mirrorTopics *prometheus.GaugeVec
 	leader       prometheus.Gauge
+	leaderLost   prometheus.Counter
 }
 
 func newControllerMetrics(reg prometheus.Registerer) *controllerMetrics {
@@ -41,7 +42,10 @@ func newControllerMetrics(reg prometheus.Registerer) *controllerMetrics {
 			Name: "kafkalink_leader", Help: "1 while this replica holds the leader lease.",
 		}),
 	}
-	reg.MustRegister(m.reconciles, m.duration, m.restRequests, m.restDuration, m.mirrorTopics, m.leader)
+	m.leaderLost = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "kafkalink_leader_lost_total", Help: "Times this replica lost the leader lease (it then stops every worker and campaigns again).",
+	})
+	reg.MustRegister(m.reconciles, m.duration, m.restRequests, m.restDuration, m.mirrorTopics, m.leader, m.leaderLost)
 	return m
 }
 
@@ -71,6 +75,8 @@ func (m *controllerMetrics) setMirrorTopics(namespace, name string, byStatus map
 func (m *controllerMetrics) forgetLink(namespace, name string) {
 	m.mirrorTopics.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "clusterlink": name})
 }
+
+func (m *controllerMetrics) leadershipLost() { m.leaderLost.Inc() }
 
 // SetLeader records leadership for the kafkalink_leader gauge.
 func (c *Controller) SetLeader(leading bool) {

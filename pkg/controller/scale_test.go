@@ -205,20 +205,20 @@ func TestBackoffWhileSourceUnavailable(t *testing.T) {
 
 	// The source returns: the watch's refresh notices and queues the link.
 	r.emu.SetSourceOutage("onprem", false)
-	for f.c.queue.Len() > 0 {
-		k, _ := f.c.queue.Get()
-		f.c.queue.Done(k)
+	for f.c.queue().Len() > 0 {
+		k, _ := f.c.queue().Get()
+		f.c.queue().Done(k)
 	}
 	for key := range f.c.watchedClusters() {
 		if err := f.c.snapshots.refresh(f.ctx, key); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if f.c.queue.Len() != 1 {
-		t.Fatalf("queue after the refresh: %d items, want the recovered link", f.c.queue.Len())
+	if f.c.queue().Len() != 1 {
+		t.Fatalf("queue after the refresh: %d items, want the recovered link", f.c.queue().Len())
 	}
-	k, _ := f.c.queue.Get()
-	f.c.queue.Done(k)
+	k, _ := f.c.queue().Get()
+	f.c.queue().Done(k)
 	if k != (cache.ObjectName{Namespace: testNamespace, Name: "demo"}) {
 		t.Errorf("queued %v", k)
 	}

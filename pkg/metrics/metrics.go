@@ -23,11 +23,19 @@ func NewRegistry() *prometheus.Registry {
 }
 
 // Handler serves /metrics from reg, /healthz (the process answers) and
-// /readyz (ready returns nil; nil ready means always ready).
-func Handler(reg *prometheus.Registry, ready func() error) http.Handler {
+// /readyz (ready returns nil; nil ready means always ready). detail, when
+// set, is added to both answers (e.g. "leading" or "standby").
+func Handler(reg *prometheus.Registry, ready func() error, detail func() string) http.Handler {
 	mux := http.NewServeMux()
+	ok := func(w http.ResponseWriter) {
+		msg := "ok"
+		if detail != nil {
+			msg += ": " + detail()
+		}
+		_, _ = w.Write([]byte(msg))
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { ok(w) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if ready != nil {
 			if err := ready(); err != nil {
@@ -35,14 +43,14 @@ func Handler(reg *prometheus.Registry, ready func() error) http.Handler {
 				return
 			}
 		}
-		_, _ = w.Write([]byte("ok"))
+		ok(w)
 	})
 	return mux
 }
 
 // Serve runs the observability endpoints on addr until ctx ends. An empty
 // addr or "0" disables them.
-func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready func() error) error {
+func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready func() error, detail func() string) error {
 	if addr == "" || addr == "0" {
 		<-ctx.Done()
 		return nil
@@ -51,7 +59,7 @@ func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready fun
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: Handler(reg, ready), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: Handler(reg, ready, detail), ReadHeaderTimeout: 5 * time.Second}
 	return RunServer(ctx, srv, ln, 5*time.Second)
 }
 

@@ -22,7 +22,7 @@ func TestWorkqueueMetricsAndEndpoints(t *testing.T) {
 	q.Done(item)
 	q.ShutDown()
 
-	h := Handler(reg, func() error { return nil })
+	h := Handler(reg, func() error { return nil }, nil)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,7 +51,7 @@ func TestWorkqueueMetricsAndEndpoints(t *testing.T) {
 	if code, _ := get("/healthz"); code != 200 {
 		t.Errorf("/healthz: %d", code)
 	}
-	notReady := Handler(reg, func() error { return io.EOF })
+	notReady := Handler(reg, func() error { return io.EOF }, nil)
 	rec := &statusRecorder{header: http.Header{}}
 	notReady.ServeHTTP(rec, mustRequest(t, "/readyz"))
 	if rec.code != http.StatusServiceUnavailable {

@@ -72,7 +72,7 @@ func Run(ctx context.Context, opts Options) error {
 		return nil
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return metrics.Serve(ctx, opts.MetricsAddr, reg, ready) })
+	g.Go(func() error { return metrics.Serve(ctx, opts.MetricsAddr, reg, ready, nil) })
 	if caches != nil {
 		caches.Start(ctx)
 		defer caches.Shutdown()

@@ -1,0 +1,137 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+)
+
+// fakeLock is a resourcelock.Interface whose writes succeed or fail on demand.
+type fakeLock struct {
+	resourcelock.Interface
+	id   string
+	fail bool
+}
+
+func (l *fakeLock) Identity() string { return l.id }
+func (l *fakeLock) Create(context.Context, resourcelock.LeaderElectionRecord) error {
+	if l.fail {
+		return errors.New("apiserver unavailable")
+	}
+	return nil
+}
+func (l *fakeLock) Update(ctx context.Context, r resourcelock.LeaderElectionRecord) error {
+	return l.Create(ctx, r)
+}
+
+func TestFence(t *testing.T) {
+	ctx := context.Background()
+	f := &Fence{}
+	if !errors.Is(f.Check(), ErrFenced) {
+		t.Fatal("a replica that never renewed holds the fence")
+	}
+	inner := &fakeLock{id: "me"}
+	lock := &fencedLock{Interface: inner, fence: f, deadline: 200 * time.Millisecond}
+	if err := lock.Create(ctx, resourcelock.LeaderElectionRecord{HolderIdentity: "me"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Check(); err != nil {
+		t.Fatalf("fence not held right after acquiring: %v", err)
+	}
+	// A release (empty holder) or another holder's record renews nothing.
+	time.Sleep(120 * time.Millisecond)
+	_ = lock.Update(ctx, resourcelock.LeaderElectionRecord{HolderIdentity: ""})
+	_ = lock.Update(ctx, resourcelock.LeaderElectionRecord{HolderIdentity: "other"})
+	// Failed renewals (the apiserver is down) renew nothing either.
+	inner.fail = true
+	_ = lock.Update(ctx, resourcelock.LeaderElectionRecord{HolderIdentity: "me"})
+	time.Sleep(100 * time.Millisecond)
+	if err := f.Check(); !errors.Is(err, ErrFenced) {
+		t.Fatalf("fence still held %v after the last successful renewal: %v", 220*time.Millisecond, err)
+	}
+	inner.fail = false
+	if err := lock.Update(ctx, resourcelock.LeaderElectionRecord{HolderIdentity: "me"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Check(); err != nil {
+		t.Fatalf("a successful renewal did not restore the fence: %v", err)
+	}
+	f.drop()
+	if !errors.Is(f.Check(), ErrFenced) {
+		t.Error("fence held after leadership was dropped")
+	}
+}
+
+// countingREST counts calls; every method succeeds.
+type countingREST struct {
+	RESTClient
+	reads, writes int
+}
+
+func (c *countingREST) ListAllMirrors(context.Context, string) ([]Mirror, error) { c.reads++; return nil, nil }
+func (c *countingREST) CreateLink(context.Context, string, CreateLinkRequest) error {
+	c.writes++
+	return nil
+}
+func (c *countingREST) DeleteLink(context.Context, string, string) error { c.writes++; return nil }
+func (c *countingREST) AlterLinkConfigs(context.Context, string, string, map[string]string) error {
+	c.writes++
+	return nil
+}
+func (c *countingREST) CreateMirror(context.Context, string, string, CreateMirrorRequest) error {
+	c.writes++
+	return nil
+}
+func (c *countingREST) AlterMirrors(context.Context, string, string, MirrorAction, []string) (map[string]error, error) {
+	c.writes++
+	return nil, nil
+}
+func (c *countingREST) DeleteTopic(context.Context, string, string) error { c.writes++; return nil }
+
+// Every REST write checks the fence; reads do not need it.
+func TestFencedRESTRefusesEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	inner := &countingREST{}
+	held := false
+	fence := func() error {
+		if held {
+			return nil
+		}
+		return ErrFenced
+	}
+	c, err := fencedFactory(func(RESTConfig) (RESTClient, error) { return inner, nil }, fence)(RESTConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes := map[string]func() error{
+		"CreateLink":       func() error { return c.CreateLink(ctx, "c", CreateLinkRequest{}) },
+		"DeleteLink":       func() error { return c.DeleteLink(ctx, "c", "l") },
+		"AlterLinkConfigs": func() error { return c.AlterLinkConfigs(ctx, "c", "l", nil) },
+		"CreateMirror":     func() error { return c.CreateMirror(ctx, "c", "l", CreateMirrorRequest{}) },
+		"AlterMirrors":     func() error { _, err := c.AlterMirrors(ctx, "c", "l", ActionFailover, []string{"t"}); return err },
+		"DeleteTopic":      func() error { return c.DeleteTopic(ctx, "c", "t") },
+	}
+	for name, w := range writes {
+		if err := w(); !errors.Is(err, ErrFenced) {
+			t.Errorf("%s without the fence: err = %v", name, err)
+		}
+	}
+	if inner.writes != 0 {
+		t.Fatalf("%d writes went through without the fence", inner.writes)
+	}
+	if _, err := c.ListAllMirrors(ctx, "c"); err != nil || inner.reads != 1 {
+		t.Errorf("a read was refused: %v", err)
+	}
+	held = true
+	for name, w := range writes {
+		if err := w(); err != nil {
+			t.Errorf("%s with the fence: %v", name, err)
+		}
+	}
+	if inner.writes != len(writes) {
+		t.Errorf("%d writes with the fence, want %d", inner.writes, len(writes))
+	}
+}
