@@ -24,9 +24,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	kubescheme "k8s.io/client-go/kubernetes/scheme"
@@ -109,9 +109,9 @@ type Controller struct {
 	queueRef     atomic.Pointer[linkQueue]
 	queueMetrics workqueue.MetricsProvider
 	broadcaster  record.EventBroadcaster
-	recorder    record.EventRecorder
-	metrics     *controllerMetrics
-	restClients *restClientCache
+	recorder     record.EventRecorder
+	metrics      *controllerMetrics
+	restClients  *restClientCache
 
 	// transitions remembers when a topic entered a PENDING_* state, for
 	// the TransitionStuck condition (status has no per-topic timestamp of

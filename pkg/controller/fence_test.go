@@ -71,7 +71,10 @@ type countingREST struct {
 	reads, writes int
 }
 
-func (c *countingREST) ListAllMirrors(context.Context, string) ([]Mirror, error) { c.reads++; return nil, nil }
+func (c *countingREST) ListAllMirrors(context.Context, string) ([]Mirror, error) {
+	c.reads++
+	return nil, nil
+}
 func (c *countingREST) CreateLink(context.Context, string, CreateLinkRequest) error {
 	c.writes++
 	return nil
