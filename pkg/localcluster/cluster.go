@@ -72,6 +72,10 @@ type Cluster struct {
 
 	keepDir  bool
 	procs    []*proc
+	// apiserverArgs and readyClient restart the API server (StopAPIServer,
+	// StartAPIServer) on the same port and etcd.
+	apiserverArgs []string
+	readyClient   *http.Client
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -180,7 +184,8 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		"--profiling=false",
 		"--v", "1",
 	}
-	if err := c.spawn(filepath.Join(binDir, "kube-apiserver"), c.APIServerLog, append(args, opts.ExtraAPIServerFlags...)...); err != nil {
+	c.apiserverArgs = append(args, opts.ExtraAPIServerFlags...)
+	if err := c.spawn(filepath.Join(binDir, "kube-apiserver"), c.APIServerLog, c.apiserverArgs...); err != nil {
 		return c, err
 	}
 
@@ -200,6 +205,7 @@ func start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
+	c.readyClient = hc
 	start := time.Now()
 	if err := waitHTTP(ctx, hc, c.URL+"/readyz", timeout, c.procs[1], c.APIServerLog); err != nil {
 		return c, fmt.Errorf("kube-apiserver: %w", err)
@@ -376,6 +382,40 @@ func stopProc(p *proc) {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
 	}
+}
+
+// StopAPIServer stops kube-apiserver with sig (SIGTERM: gracefully;
+// SIGKILL: at once) and waits until it has exited; etcd keeps running.
+// Tests use it to prove that clients ride out an outage.
+func (c *Cluster) StopAPIServer(sig syscall.Signal) error {
+	p := c.procs[1]
+	if p.exited() {
+		return nil
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		return err
+	}
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(60 * time.Second):
+		return fmt.Errorf("kube-apiserver did not exit on %s", sig)
+	}
+}
+
+// StartAPIServer starts kube-apiserver again, on the same port and etcd,
+// and waits until it is ready.
+func (c *Cluster) StartAPIServer(ctx context.Context) error {
+	if !c.procs[1].exited() {
+		return fmt.Errorf("kube-apiserver is running")
+	}
+	n := len(c.procs)
+	if err := c.spawn(filepath.Join(c.BinDir, "kube-apiserver"), c.APIServerLog+fmt.Sprintf(".%d", n), c.apiserverArgs...); err != nil {
+		return err
+	}
+	// The new process takes the API server's place among the children.
+	c.procs[1], c.procs = c.procs[n], c.procs[:n]
+	return waitHTTP(ctx, c.readyClient, c.URL+"/readyz", 60*time.Second, c.procs[1], c.APIServerLog)
 }
 
 // PIDs returns the process ids of etcd and kube-apiserver (tests).
