@@ -138,6 +138,9 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		inSpec[t.Name] = true
 		st := prev[t.Name]
 		st.Name, st.SourceTopicName, st.DesiredState = t.Name, t.SourceName(), t.DesiredState()
+		if st.SourceTopicName == st.Name {
+			st.SourceTopicName = "" // the default: status stays compact
+		}
 		m, exists := byName[t.Name]
 		if exists {
 			st.Status, st.MaxLag, st.Created = m.Status, m.MaxLag, true

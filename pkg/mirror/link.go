@@ -116,7 +116,7 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 			continue // already gone; the status entry is dropped
 		}
 		switch {
-		case m.SourceTopicName != "" && s.SourceTopicName != "" && m.SourceTopicName != s.SourceTopicName:
+		case m.SourceTopicName != "" && m.SourceTopicName != s.SourceName():
 			// Not the mirror kafkalink managed: leave it alone.
 			plan.Release = append(plan.Release, s.Name)
 		default:

@@ -188,3 +188,20 @@ func TestPlanLinkNeverDeletesARemovedOneWayTopic(t *testing.T) {
 		t.Errorf("removed ACTIVE topic: delete %v", plan.Delete)
 	}
 }
+
+// A compact status entry omits sourceTopicName when it equals the name: the
+// ownership rule reads it as the name, so a removed topic whose mirror now
+// copies another source topic is released, never deleted, and the same
+// mirror is still deleted.
+func TestPlanLinkCompactStatusSource(t *testing.T) {
+	compact := kafkalinkv1alpha1.MirrorTopicStatus{Name: "orders", Status: "ACTIVE", Created: true}
+	other := ObservedMirror{Name: "orders", SourceTopicName: "orders-v2", Status: "ACTIVE"}
+	plan := PlanLink(&kafkalinkv1alpha1.ClusterLinkSpec{}, []kafkalinkv1alpha1.MirrorTopicStatus{compact}, []ObservedMirror{other})
+	if len(plan.Delete) != 0 || !reflect.DeepEqual(plan.Release, []string{"orders"}) {
+		t.Errorf("mirror of another source: delete %v, release %v; want released", plan.Delete, plan.Release)
+	}
+	plan = PlanLink(&kafkalinkv1alpha1.ClusterLinkSpec{}, []kafkalinkv1alpha1.MirrorTopicStatus{compact}, []ObservedMirror{listed("orders", "ACTIVE")})
+	if !reflect.DeepEqual(plan.Delete, []string{"orders"}) || len(plan.Release) != 0 {
+		t.Errorf("same mirror: delete %v, release %v; want deleted", plan.Delete, plan.Release)
+	}
+}

@@ -173,10 +173,15 @@ type ClusterLinkSpec struct {
 	// mirrorTopics are the mirror topics this ClusterLink manages. A topic
 	// removed from this list is deleted on the destination, unless it was
 	// already promoted or failed over (then it is only no longer managed).
+	// At most 1000: every topic costs about 600 bytes of the stored object
+	// (spec, status, managedFields, kubectl's last-applied annotation), and
+	// the whole object must stay well under etcd's 1.5 MiB request limit.
+	// More topics between the same two clusters go into further
+	// ClusterLinks, each its own link (a different spec.name).
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=10000
+	// +kubebuilder:validation:MaxItems=1000
 	MirrorTopics []MirrorTopic `json:"mirrorTopics,omitempty"`
 }
 
@@ -529,6 +534,15 @@ func (m *MirrorTopic) SourceName() string {
 	return m.Name
 }
 
+// SourceName returns the source topic a status entry records: its
+// sourceTopicName, or its name when that is omitted.
+func (s *MirrorTopicStatus) SourceName() string {
+	if s.SourceTopicName != "" {
+		return s.SourceTopicName
+	}
+	return s.Name
+}
+
 // DesiredState returns state, ACTIVE when empty (the CRD default).
 func (m *MirrorTopic) DesiredState() MirrorTopicState {
 	if m.State == "" {
@@ -593,7 +607,8 @@ type MirrorTopicStatus struct {
 	// name of the mirror topic.
 	// +required
 	Name string `json:"name"`
-	// sourceTopicName is the topic on the source.
+	// sourceTopicName is the topic on the source; omitted when it is the
+	// same as name (status stays compact for links with many topics).
 	// +optional
 	SourceTopicName string `json:"sourceTopicName,omitempty"`
 	// status is the mirror_status observed on the destination (ACTIVE,

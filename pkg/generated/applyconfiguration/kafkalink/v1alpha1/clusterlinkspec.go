@@ -69,6 +69,11 @@ type ClusterLinkSpecApplyConfiguration struct {
 	// mirrorTopics are the mirror topics this ClusterLink manages. A topic
 	// removed from this list is deleted on the destination, unless it was
 	// already promoted or failed over (then it is only no longer managed).
+	// At most 1000: every topic costs about 600 bytes of the stored object
+	// (spec, status, managedFields, kubectl's last-applied annotation), and
+	// the whole object must stay well under etcd's 1.5 MiB request limit.
+	// More topics between the same two clusters go into further
+	// ClusterLinks, each its own link (a different spec.name).
 	MirrorTopics []MirrorTopicApplyConfiguration `json:"mirrorTopics,omitempty"`
 }
 

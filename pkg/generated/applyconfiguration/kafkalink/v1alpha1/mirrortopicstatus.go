@@ -30,7 +30,8 @@ import (
 type MirrorTopicStatusApplyConfiguration struct {
 	// name of the mirror topic.
 	Name *string `json:"name,omitempty"`
-	// sourceTopicName is the topic on the source.
+	// sourceTopicName is the topic on the source; omitted when it is the
+	// same as name (status stays compact for links with many topics).
 	SourceTopicName *string `json:"sourceTopicName,omitempty"`
 	// status is the mirror_status observed on the destination (ACTIVE,
 	// PAUSED, PENDING_STOPPED, STOPPED, ...), or ABSENT.
