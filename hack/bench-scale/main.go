@@ -756,6 +756,20 @@ func (b *bench) largest(ctx context.Context) error {
 	if out, err := b.env.Kubectl(ctx, "get", "clusterlink", "-n", namespace, linkName(0), "-o", "jsonpath={.status.mirrorTopicsReady}"); err == nil {
 		b.printf("| mirrorTopicsReady | %s |\n", out)
 	}
+	// One topic more is refused at apply time, with the schema's message.
+	over, err := b.fleetYAML(1, 1, max+1)
+	if err != nil {
+		return err
+	}
+	out, err := b.env.Kubectl(ctx, "apply", "-f", over)
+	if err == nil {
+		return fmt.Errorf("a ClusterLink with %d topics was accepted", max+1)
+	}
+	msg := strings.TrimSpace(out)
+	if i := strings.Index(msg, "spec.mirrorTopics"); i >= 0 {
+		msg = msg[i:]
+	}
+	b.printf("| a ClusterLink with %d topics | refused at apply: `%s` |\n", max+1, tail(msg))
 	b.printf("\n")
 	return nil
 }
