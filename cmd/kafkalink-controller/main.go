@@ -33,6 +33,10 @@ func main() {
 	flag.BoolVar(&mo.LeaderElection.Enabled, "leader-elect", true, "Use a Lease so only one replica acts at a time.")
 	flag.StringVar(&mo.LeaderElection.Namespace, "leader-election-namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the leader election Lease.")
 	flag.StringVar(&mo.LeaderElection.Name, "leader-election-id", "kafkalink-controller", "Name of the leader election Lease.")
+	flag.StringVar(&mo.LeaderElection.Identity, "leader-election-identity", "", "This replica's identity in the Lease and in REST User-Agents (default: hostname and a random suffix).")
+	flag.DurationVar(&mo.LeaderElection.LeaseDuration, "leader-election-lease-duration", 15*time.Second, "How long followers wait after the leader's last renewal before taking over.")
+	flag.DurationVar(&mo.LeaderElection.RenewDeadline, "leader-election-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew before it stops acting; also its fence: no REST write later than this after the last successful renewal. Must be shorter than the lease duration.")
+	flag.DurationVar(&mo.LeaderElection.RetryPeriod, "leader-election-retry-period", 2*time.Second, "How often replicas try to acquire or renew the Lease.")
 	mo.Directories.AddFlags(flag.CommandLine)
 	flag.Parse()
 

@@ -82,6 +82,9 @@ type Options struct {
 	RESTClients RESTClientFactory
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Identity names this replica (the leader election identity); REST
+	// requests carry it in their User-Agent.
+	Identity string
 	// Fence, when set, must return nil before any REST write and before
 	// each reconcile: a replica that may have lost the leader lease acts
 	// on nothing (leader.go).
@@ -161,7 +164,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	}
 	c.snapshots = newSnapshots(opts.Now, c.observedChange)
 	if opts.RESTClients == nil {
-		opts.RESTClients = DefaultRESTClientFactory(c.metrics.observeREST)
+		opts.RESTClients = restClientFactory(c.metrics.observeREST, opts.Identity)
 		c.opts.RESTClients = opts.RESTClients
 	}
 	c.restClients = newRESTClientCache(fencedFactory(opts.RESTClients, opts.Fence))

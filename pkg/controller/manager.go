@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -47,6 +49,11 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 	if mo.Workers <= 0 {
 		mo.Workers = 4
 	}
+	if mo.LeaderElection.Identity == "" {
+		host, _ := os.Hostname()
+		mo.LeaderElection.Identity = host + "_" + string(uuid.NewUUID())
+	}
+	mo.Identity = mo.LeaderElection.Identity
 	fence := &Fence{}
 	if mo.LeaderElection.Enabled {
 		mo.Fence = fence.Check

@@ -11,8 +11,18 @@ import (
 // DefaultRESTClientFactory builds REST clients over pkg/kafkarest, reporting
 // every HTTP attempt to observe (metrics).
 func DefaultRESTClientFactory(observe func(endpoint, method string, code int, d time.Duration)) RESTClientFactory {
+	return restClientFactory(observe, "")
+}
+
+// restClientFactory names the replica in the User-Agent, so REST servers'
+// logs (and the emulator's request log) tell replicas apart.
+func restClientFactory(observe func(endpoint, method string, code int, d time.Duration), identity string) RESTClientFactory {
+	ua := controllerName
+	if identity != "" {
+		ua += " (" + identity + ")"
+	}
 	return func(cfg RESTConfig) (RESTClient, error) {
-		kc := kafkarest.Config{Endpoint: cfg.Endpoint, Observe: observe, UserAgent: "kafkalink-controller"}
+		kc := kafkarest.Config{Endpoint: cfg.Endpoint, Observe: observe, UserAgent: ua}
 		if c := cfg.Credentials; c != nil {
 			kc.Username, kc.Password, kc.BearerToken = c.Username, c.Password, c.BearerToken
 			kc.CAPEM, kc.ClientCertPEM, kc.ClientKeyPEM = c.CAPEM, c.ClientCertPEM, c.ClientKeyPEM

@@ -128,6 +128,8 @@ type Request struct {
 	Endpoint string    `json:"endpoint"`
 	Code     int       `json:"code"` // 0 when the connection was dropped
 	Time     time.Time `json:"time"`
+	// UserAgent tells clients (e.g. controller replicas) apart.
+	UserAgent string `json:"userAgent,omitempty"`
 }
 
 // MirrorState is a snapshot of a mirror topic.

@@ -218,7 +218,7 @@ func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if inPrefix {
 		rt, p, allowed, template = findRoute(h.routes, r.Method, strings.TrimPrefix(path, e.opts.prefix))
 	}
-	req := Request{Cluster: c.cfg.ID, Method: r.Method, Path: r.URL.Path, Endpoint: template, Time: e.now()}
+	req := Request{Cluster: c.cfg.ID, Method: r.Method, Path: r.URL.Path, Endpoint: template, Time: e.now(), UserAgent: r.UserAgent()}
 
 	// Faults.
 	e.mu.Lock()
