@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +26,14 @@ func main() {
 	client.AddFlags(flag.CommandLine)
 	flag.StringVar(&kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration when empty.")
 	flag.StringVar(&mo.Namespace, "namespace", "", "Watch only this namespace (empty: all namespaces).")
+	flag.Func("namespaces", "Comma-separated namespaces to watch, one set of informers each, so the controller needs Roles in exactly those (the tenant-namespaces install); overrides --namespace.", func(v string) error {
+		for _, ns := range strings.Split(v, ",") {
+			if ns = strings.TrimSpace(ns); ns != "" {
+				mo.Namespaces = append(mo.Namespaces, ns)
+			}
+		}
+		return nil
+	})
 	flag.IntVar(&mo.Workers, "workers", 4, "ClusterLinks reconciled in parallel.")
 	flag.DurationVar(&mo.ResyncPeriod, "resync-period", 5*time.Minute, "How often a converged link is re-read from the REST API (drift detection).")
 	flag.DurationVar(&mo.TransitionPollInterval, "transition-poll-interval", 5*time.Second, "How soon a link with mirror topics in transition is re-read.")

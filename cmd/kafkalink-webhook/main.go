@@ -26,7 +26,7 @@ func main() {
 	var opts webhook.Options
 	var kubeconfig string
 	var checkReferences bool
-	var watchNamespace string
+	var watchNamespaces []string
 	var client kubeclient.Options
 	var certs webhook.CertificateManager
 	var manageCerts bool
@@ -35,7 +35,10 @@ func main() {
 	flag.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "HTTP address for /metrics, /healthz and /readyz (0 disables).")
 	flag.StringVar(&kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration when empty.")
 	flag.BoolVar(&checkReferences, "check-references", true, "Check referenced KafkaRestClasses and Secrets from informer caches (needs list and watch on kafkarestclasses and secrets; Secrets are watched as metadata only).")
-	flag.StringVar(&watchNamespace, "watch-namespace", "", "Cache KafkaRestClasses and Secrets of this namespace only (all namespaces when empty).")
+	flag.Func("watch-namespaces", "Comma-separated namespaces whose KafkaRestClasses and Secrets the reference checks cache (one watch each, so the webhook needs Roles there only). Default: every namespace.", func(v string) error {
+		watchNamespaces = append(watchNamespaces, splitList(v)...)
+		return nil
+	})
 	flag.IntVar(&opts.Limits.MaxConcurrent, "max-concurrent-admissions", webhook.DefaultMaxConcurrentAdmissions, "Admission reviews answered at once; more wait up to --admission-queue-wait, then get HTTP 429 (the apiserver retries).")
 	flag.Int64Var(&opts.Limits.MaxInflightBytes, "max-inflight-bytes", webhook.DefaultMaxInflightBytes, "Request bytes held by admissions being answered; bounds memory when large reviews arrive together (at least 3 MiB).")
 	flag.DurationVar(&opts.Limits.QueueWait, "admission-queue-wait", webhook.DefaultQueueWait, "How long a review waits for room before HTTP 429.")
@@ -45,11 +48,7 @@ func main() {
 	flag.StringVar(&certs.ServiceName, "service-name", "kafkalink-webhook", "Service in front of the webhook; the serving certificate names it.")
 	flag.StringVar(&certs.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the webhook's Service, certificate Secret and the Lease of the replica that repairs it.")
 	flag.Func("certificate-extra-hosts", "Comma-separated extra DNS names or IP addresses for the self-managed serving certificate.", func(v string) error {
-		for _, h := range strings.Split(v, ",") {
-			if h = strings.TrimSpace(h); h != "" {
-				certs.ExtraHosts = append(certs.ExtraHosts, h)
-			}
-		}
+		certs.ExtraHosts = append(certs.ExtraHosts, splitList(v)...)
 		return nil
 	})
 	flag.DurationVar(&certs.CAOverlap, "ca-overlap", time.Hour, "How long a replaced self-managed CA stays in the caBundle, so replicas still serving the previous certificate keep working.")
@@ -81,7 +80,7 @@ func main() {
 	}
 	if checkReferences {
 		cfg.UserAgent = "kafkalink-webhook"
-		lookup, err := webhook.NewCacheLookup(versioned.NewForConfigOrDie(cfg), metadata.NewForConfigOrDie(cfg), watchNamespace)
+		lookup, err := webhook.NewCacheLookup(versioned.NewForConfigOrDie(cfg), metadata.NewForConfigOrDie(cfg), watchNamespaces...)
 		if err != nil {
 			klog.ErrorS(err, "Setting up the reference caches failed")
 			os.Exit(1)
@@ -92,4 +91,15 @@ func main() {
 		klog.ErrorS(err, "Webhook failed")
 		os.Exit(1)
 	}
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -44,6 +44,7 @@ import (
 	kafkalinkscheme "github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned/scheme"
 	informers "github.com/kafkalink/kafkalink/pkg/generated/informers/externalversions"
 	listers "github.com/kafkalink/kafkalink/pkg/generated/listers/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/kubeclient"
 	"github.com/kafkalink/kafkalink/pkg/metrics"
 )
 
@@ -65,6 +66,9 @@ type Options struct {
 	MetadataClient  metadata.Interface
 	// Namespace restricts the controller to one namespace; empty watches all.
 	Namespace string
+	// Namespaces, when set, are the namespaces the controller watches (one
+	// set of informers each), instead of Namespace.
+	Namespaces []string
 	// Directories decides which directoryPathInContainer credentials may
 	// be read, for objects in which namespace; the zero value refuses all.
 	Directories credentials.DirectoryPolicy
@@ -97,14 +101,14 @@ type Controller struct {
 	kube      kubernetes.Interface
 	kafkalink versioned.Interface
 
-	linkFactory   informers.SharedInformerFactory
-	secretFactory metadatainformer.SharedInformerFactory
-	links         listers.ClusterLinkLister
-	classes       listers.KafkaRestClassLister
-	linkIndexer   cache.Indexer
-	classIndexer  cache.Indexer
-	secrets       *secretCache
-	synced        []cache.InformerSynced
+	linkFactories   []informers.SharedInformerFactory
+	secretFactories []metadatainformer.SharedInformerFactory
+	links           listers.ClusterLinkLister
+	classes         listers.KafkaRestClassLister
+	linkIndexer     cache.Indexer
+	classIndexer    cache.Indexer
+	secrets         *secretCache
+	synced          []cache.InformerSynced
 
 	// queueRef is the workqueue of the current leadership term: a term
 	// ends by shutting it down (its workers exit), the next one starts a
@@ -169,34 +173,44 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	}
 	c.restClients = newRESTClientCache(fencedFactory(opts.RESTClients, opts.Fence))
 
-	// Informer resync is off: drift detection is the queue's AddAfter.
-	c.linkFactory = informers.NewSharedInformerFactoryWithOptions(opts.KafkalinkClient, 0, informers.WithNamespace(opts.Namespace), informers.WithTransform(stripForCache))
-	linkInformer := c.linkFactory.Kafkalink().V1alpha1().ClusterLinks()
-	classInformer := c.linkFactory.Kafkalink().V1alpha1().KafkaRestClasses()
-	c.secretFactory = metadatainformer.NewFilteredSharedInformerFactory(opts.MetadataClient, 0, opts.Namespace, nil)
-	secretInformer := c.secretFactory.ForResource(secretsGVR)
-	// Secrets are cached as metadata only (values are read on demand,
-	// secrets.go), and without managedFields.
-	if err := secretInformer.Informer().SetTransform(stripForCache); err != nil {
-		return nil, fmt.Errorf("set Secret transform: %w", err)
+	// One set of informers per watched namespace (one set for all when
+	// Namespaces is empty): a least-privilege install holds Roles in
+	// exactly those namespaces and nothing cluster-wide. Informer resync is
+	// off: drift detection is the queue's AddAfter.
+	var linkInformers, classInformers, secretInformers []cache.SharedIndexInformer
+	for _, ns := range opts.watchedNamespaces() {
+		lf := informers.NewSharedInformerFactoryWithOptions(opts.KafkalinkClient, 0, informers.WithNamespace(ns), informers.WithTransform(stripForCache))
+		sf := metadatainformer.NewFilteredSharedInformerFactory(opts.MetadataClient, 0, ns, nil)
+		c.linkFactories = append(c.linkFactories, lf)
+		c.secretFactories = append(c.secretFactories, sf)
+		linkInformer := lf.Kafkalink().V1alpha1().ClusterLinks().Informer()
+		classInformer := lf.Kafkalink().V1alpha1().KafkaRestClasses().Informer()
+		secretInformer := sf.ForResource(secretsGVR).Informer()
+		// Secrets are cached as metadata only (values are read on demand,
+		// secrets.go), and without managedFields.
+		if err := secretInformer.SetTransform(stripForCache); err != nil {
+			return nil, fmt.Errorf("set Secret transform: %w", err)
+		}
+		if err := linkInformer.AddIndexers(cache.Indexers{
+			indexKafkaRestClass: indexLinkByClass,
+			indexSecret:         indexLinkBySecret,
+			indexLocalLink:      indexLinkByLocalLink,
+			indexClaimedLink:    indexLinkByClaimedLink,
+		}); err != nil {
+			return nil, fmt.Errorf("add ClusterLink indexers: %w", err)
+		}
+		if err := classInformer.AddIndexers(cache.Indexers{indexSecret: indexClassBySecret}); err != nil {
+			return nil, fmt.Errorf("add KafkaRestClass indexers: %w", err)
+		}
+		linkInformers = append(linkInformers, linkInformer)
+		classInformers = append(classInformers, classInformer)
+		secretInformers = append(secretInformers, secretInformer)
 	}
-
-	if err := linkInformer.Informer().AddIndexers(cache.Indexers{
-		indexKafkaRestClass: indexLinkByClass,
-		indexSecret:         indexLinkBySecret,
-		indexLocalLink:      indexLinkByLocalLink,
-		indexClaimedLink:    indexLinkByClaimedLink,
-	}); err != nil {
-		return nil, fmt.Errorf("add ClusterLink indexers: %w", err)
-	}
-	if err := classInformer.Informer().AddIndexers(cache.Indexers{indexSecret: indexClassBySecret}); err != nil {
-		return nil, fmt.Errorf("add KafkaRestClass indexers: %w", err)
-	}
-	c.links = linkInformer.Lister()
-	c.classes = classInformer.Lister()
-	c.linkIndexer = linkInformer.Informer().GetIndexer()
-	c.classIndexer = classInformer.Informer().GetIndexer()
-	c.secrets = newSecretCache(opts.KubeClient, secretInformer.Informer().GetIndexer())
+	c.linkIndexer = kubeclient.MergedIndexer(linkInformers)
+	c.classIndexer = kubeclient.MergedIndexer(classInformers)
+	c.links = listers.NewClusterLinkLister(c.linkIndexer)
+	c.classes = listers.NewKafkaRestClassLister(c.classIndexer)
+	c.secrets = newSecretCache(opts.KubeClient, kubeclient.MergedIndexer(secretInformers))
 
 	c.queueMetrics = metrics.NewWorkqueueProvider(opts.Registry)
 	c.newQueue()
@@ -207,11 +221,11 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	c.recorder = &loggingRecorder{EventRecorder: c.broadcaster.NewRecorder(kubescheme.Scheme, corev1.EventSource{Component: controllerName}), logger: klog.FromContext(ctx)}
 
 	handlers := []struct {
-		name     string
-		informer cache.SharedIndexInformer
-		handler  cache.ResourceEventHandler
+		name      string
+		informers []cache.SharedIndexInformer
+		handler   cache.ResourceEventHandler
 	}{
-		{"ClusterLink", linkInformer.Informer(), cache.ResourceEventHandlerFuncs{
+		{"ClusterLink", linkInformers, cache.ResourceEventHandlerFuncs{
 			AddFunc: c.enqueue,
 			UpdateFunc: func(old, obj any) {
 				// Status-only updates (our own writes) change no generation,
@@ -224,12 +238,12 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 			},
 			DeleteFunc: c.forgetLink,
 		}},
-		{"KafkaRestClass", classInformer.Informer(), cache.ResourceEventHandlerFuncs{
+		{"KafkaRestClass", classInformers, cache.ResourceEventHandlerFuncs{
 			AddFunc:    c.enqueueLinksOfClass,
 			UpdateFunc: func(_, obj any) { c.enqueueLinksOfClass(obj) },
 			DeleteFunc: c.enqueueLinksOfClass,
 		}},
-		{"Secret", secretInformer.Informer(), cache.ResourceEventHandlerFuncs{
+		{"Secret", secretInformers, cache.ResourceEventHandlerFuncs{
 			AddFunc: c.enqueueLinksOfSecret,
 			UpdateFunc: func(old, obj any) {
 				if o, ok := old.(metav1.Object); ok {
@@ -243,12 +257,14 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		}},
 	}
 	for _, h := range handlers {
-		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
-			return nil, fmt.Errorf("add %s event handler: %w", h.name, err)
+		for _, inf := range h.informers {
+			if _, err := inf.AddEventHandler(h.handler); err != nil {
+				return nil, fmt.Errorf("add %s event handler: %w", h.name, err)
+			}
+			c.synced = append(c.synced, inf.HasSynced)
 		}
-		c.synced = append(c.synced, h.informer.HasSynced)
 	}
-	logger.V(2).Info("Controller wired", "namespace", opts.Namespace, "resyncPeriod", opts.ResyncPeriod)
+	logger.V(2).Info("Controller wired", "namespaces", opts.watchedNamespaces(), "resyncPeriod", opts.ResyncPeriod)
 	return c, nil
 }
 
@@ -263,15 +279,19 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 // Start runs the informers until ctx ends. They keep running across
 // leadership terms, so a replica that becomes leader has warm caches.
 func (c *Controller) Start(ctx context.Context) {
-	c.linkFactory.Start(ctx.Done())
-	c.secretFactory.Start(ctx.Done())
+	for i := range c.linkFactories {
+		c.linkFactories[i].Start(ctx.Done())
+		c.secretFactories[i].Start(ctx.Done())
+	}
 }
 
 // Shutdown stops the informers and the event broadcaster after ctx ended.
 func (c *Controller) Shutdown() {
 	c.queue().ShutDown()
-	c.linkFactory.Shutdown()
-	c.secretFactory.Shutdown()
+	for i := range c.linkFactories {
+		c.linkFactories[i].Shutdown()
+		c.secretFactories[i].Shutdown()
+	}
 	c.broadcaster.Shutdown()
 }
 

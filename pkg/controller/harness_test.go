@@ -86,13 +86,10 @@ func newFixture(t testing.TB, factory RESTClientFactory, objs ...runtime.Object)
 	}
 	f.recorder = record.NewFakeRecorder(1000)
 	c.recorder = f.recorder
-	c.linkFactory.Start(ctx.Done())
-	c.secretFactory.Start(ctx.Done())
+	c.Start(ctx)
 	t.Cleanup(func() {
 		cancel()
-		c.linkFactory.Shutdown()
-		c.secretFactory.Shutdown()
-		c.broadcaster.Shutdown()
+		c.Shutdown()
 	})
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		t.Fatal("caches did not sync")

@@ -330,7 +330,7 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string,
 	if err != nil {
 		return err
 	}
-	lookup, err := webhook.NewCacheLookup(lookupClient, md, "")
+	lookup, err := webhook.NewCacheLookup(lookupClient, md)
 	if err != nil {
 		return err
 	}

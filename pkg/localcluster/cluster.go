@@ -70,14 +70,14 @@ type Cluster struct {
 	// EtcdLog and APIServerLog are the processes' log files.
 	EtcdLog, APIServerLog string
 
-	keepDir  bool
-	procs    []*proc
+	keepDir bool
+	procs   []*proc
 	// apiserverArgs and readyClient restart the API server (StopAPIServer,
 	// StartAPIServer) on the same port and etcd.
 	apiserverArgs []string
 	readyClient   *http.Client
-	stopOnce sync.Once
-	stopErr  error
+	stopOnce      sync.Once
+	stopErr       error
 }
 
 // FreePort returns a free TCP port on 127.0.0.1.

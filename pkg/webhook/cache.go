@@ -18,6 +18,7 @@ import (
 	"github.com/kafkalink/kafkalink/pkg/generated/clientset/versioned"
 	"github.com/kafkalink/kafkalink/pkg/generated/informers/externalversions"
 	listers "github.com/kafkalink/kafkalink/pkg/generated/listers/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/kubeclient"
 )
 
 // ErrCacheNotSynced is returned by a Lookup that cannot answer yet. The
@@ -35,26 +36,36 @@ type CacheLookup struct {
 	secrets cache.Indexer
 	synced  []cache.InformerSynced
 
-	kafkalinkFactory externalversions.SharedInformerFactory
-	secretFactory    metadatainformer.SharedInformerFactory
+	kafkalinkFactories []externalversions.SharedInformerFactory
+	secretFactories    []metadatainformer.SharedInformerFactory
 }
 
-// NewCacheLookup builds the informers; Start runs them. namespace limits
-// the caches to one namespace ("" watches all).
-func NewCacheLookup(kafkalink versioned.Interface, md metadata.Interface, namespace string) (*CacheLookup, error) {
-	l := &CacheLookup{
-		kafkalinkFactory: externalversions.NewSharedInformerFactoryWithOptions(kafkalink, 0,
-			externalversions.WithNamespace(namespace), externalversions.WithTransform(dropManagedFields)),
-		secretFactory: metadatainformer.NewFilteredSharedInformerFactory(md, 0, namespace, nil),
+// NewCacheLookup builds the informers; Start runs them. namespaces limits
+// the caches to those namespaces (one set of informers each, so RBAC can be
+// Roles in exactly those); none means every namespace.
+func NewCacheLookup(kafkalink versioned.Interface, md metadata.Interface, namespaces ...string) (*CacheLookup, error) {
+	if len(namespaces) == 0 {
+		namespaces = []string{""}
 	}
-	classes := l.kafkalinkFactory.Kafkalink().V1alpha1().KafkaRestClasses()
-	secrets := l.secretFactory.ForResource(secretsGVR).Informer()
-	if err := secrets.SetTransform(secretIdentityOnly); err != nil {
-		return nil, fmt.Errorf("set the Secret metadata transform: %w", err)
+	l := &CacheLookup{}
+	var classInformers, secretInformers []cache.SharedIndexInformer
+	for _, ns := range namespaces {
+		kf := externalversions.NewSharedInformerFactoryWithOptions(kafkalink, 0,
+			externalversions.WithNamespace(ns), externalversions.WithTransform(dropManagedFields))
+		sf := metadatainformer.NewFilteredSharedInformerFactory(md, 0, ns, nil)
+		classes := kf.Kafkalink().V1alpha1().KafkaRestClasses().Informer()
+		secrets := sf.ForResource(secretsGVR).Informer()
+		if err := secrets.SetTransform(secretIdentityOnly); err != nil {
+			return nil, fmt.Errorf("set the Secret metadata transform: %w", err)
+		}
+		l.kafkalinkFactories = append(l.kafkalinkFactories, kf)
+		l.secretFactories = append(l.secretFactories, sf)
+		classInformers = append(classInformers, classes)
+		secretInformers = append(secretInformers, secrets)
+		l.synced = append(l.synced, classes.HasSynced, secrets.HasSynced)
 	}
-	l.classes = classes.Lister()
-	l.secrets = secrets.GetIndexer()
-	l.synced = []cache.InformerSynced{classes.Informer().HasSynced, secrets.HasSynced}
+	l.classes = listers.NewKafkaRestClassLister(kubeclient.MergedIndexer(classInformers))
+	l.secrets = kubeclient.MergedIndexer(secretInformers)
 	return l, nil
 }
 
@@ -86,14 +97,18 @@ func secretIdentityOnly(obj any) (any, error) {
 
 // Start runs the informers until ctx ends.
 func (l *CacheLookup) Start(ctx context.Context) {
-	l.kafkalinkFactory.Start(ctx.Done())
-	l.secretFactory.Start(ctx.Done())
+	for i := range l.kafkalinkFactories {
+		l.kafkalinkFactories[i].Start(ctx.Done())
+		l.secretFactories[i].Start(ctx.Done())
+	}
 }
 
 // Shutdown waits for the informers' goroutines after ctx ended.
 func (l *CacheLookup) Shutdown() {
-	l.kafkalinkFactory.Shutdown()
-	l.secretFactory.Shutdown()
+	for i := range l.kafkalinkFactories {
+		l.kafkalinkFactories[i].Shutdown()
+		l.secretFactories[i].Shutdown()
+	}
 }
 
 // WaitForSync blocks until the caches have synced or ctx ends.
