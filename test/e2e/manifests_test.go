@@ -17,7 +17,7 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Namespaced objects need their namespace to exist for the dry run.
-	for _, ns := range []string{"kafkalink-system", "kafka"} {
+	for _, ns := range []string{"kafkalink-system", "kafka", "team-a", "team-b"} {
 		if out, err := kubectlErr(t, "create", "namespace", ns); err != nil && !strings.Contains(out, "AlreadyExists") {
 			t.Fatalf("create namespace: %v\n%s", err, out)
 		}
@@ -28,7 +28,7 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 		t.Fatalf("stand-in cert-manager CRDs: %v\n%s", err, out)
 	}
 	kubectl(t, "wait", "--for=condition=Established", "crd/certificates.cert-manager.io", "crd/issuers.cert-manager.io", "--timeout=30s")
-	for _, overlay := range []string{"manifests/base", "manifests/overlays/production", "manifests/overlays/namespaced", "manifests/overlays/cert-manager"} {
+	for _, overlay := range []string{"manifests/base", "manifests/overlays/production", "manifests/overlays/namespaced", "manifests/overlays/cert-manager", "manifests/overlays/tenant-namespaces"} {
 		t.Run(overlay, func(t *testing.T) {
 			rendered := kubectl(t, "kustomize", filepath.Join(root, overlay))
 			// This environment already has a webhook configuration of that
