@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// controllerMetrics are the controller's Prometheus metrics (DESIGN.md 7).
+// controllerMetrics are the controller's Prometheus metrics (README, Metrics).
 // Label values are names and statuses, never credentials.
 type controllerMetrics struct {
 	reconciles   *prometheus.CounterVec

@@ -420,7 +420,7 @@ func configHash(uid string, cfg map[string]string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// syncLink does steps 1-5 of DESIGN.md 4 and fills status and obs.
+// syncLink does the observe, plan, act and report steps of docs/design.md §5 and fills status and obs.
 func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, status *kafkalinkv1alpha1.ClusterLinkStatus, obs *observation) (result, error) {
 	logger := klog.FromContext(ctx)
 	local, remoteID, err := c.sides(ctx, cl, status)

@@ -36,7 +36,7 @@ type Decision struct {
 	Invalid bool
 }
 
-// Plan decides the action for one topic (DESIGN.md section 3). It never
+// Plan decides the action for one topic (docs/design.md §3). It never
 // returns DELETE: deletion is decided per link (PlanLink), from ownership.
 func Plan(t Topic) Decision {
 	d := t.Desired

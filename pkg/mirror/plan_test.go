@@ -9,7 +9,7 @@ import (
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
 )
 
-// expected is DESIGN.md section 3's table, written out by hand: every
+// expected is the state-machine table of docs/design.md §3 (docs/state-machine.md), written out by hand: every
 // (observed x desired) cell. "X" marks a cell the webhook rejects.
 var expected = map[string][4]string{
 	// observed:               ACTIVE, PAUSE, PROMOTE, FAILOVER

@@ -41,7 +41,7 @@ func errStrings(errs field.ErrorList) string {
 type observedRow struct {
 	label  string
 	status *kafkalinkv1alpha1.MirrorTopicStatus
-	// oracle inputs, from DESIGN.md section 3, independent of the code.
+	// oracle inputs, from docs/design.md §3, independent of the code.
 	stoppedLike, neverCreated bool
 }
 
