@@ -21,6 +21,9 @@ type observation struct {
 	// acted: this reconcile issued a REST write (or tried to);
 	// onlyCreated: every write was a successful create (link, mirrors).
 	acted, onlyCreated bool
+	// unobserved: the reconcile saw nothing status could report (a view
+	// that raced with the link); status stays as it is.
+	unobserved bool
 
 	linkExists bool
 	linkState  string

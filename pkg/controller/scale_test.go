@@ -307,3 +307,51 @@ func TestSweepDropsUnreferencedSecretValues(t *testing.T) {
 		t.Errorf("cached Secrets %d, want %d (the referenced ones)", len(f.c.secrets.data), before-1)
 	}
 }
+
+// A view that raced with the link (it lists the cluster without a link
+// this ClusterLink has seen) is checked with a GET of the link before
+// anything is re-created: the link is not created twice, and the status
+// keeps every managed topic.
+func TestStaleViewWithoutTheLinkIsChecked(t *testing.T) {
+	names, topics := tenTopics("t")
+	r := newREST(t, names...)
+	f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", topics...))...)
+	converge(t, f, "demo", 3)
+	f.waitForCache("demo")
+	before := f.get("demo").Status.MirrorTopics
+
+	// Publish a newer view that lacks the link, as a list taken just
+	// before the link appeared would.
+	var key snapshotKey
+	f.c.mu.Lock()
+	key = f.c.memory[cache.ObjectName{Namespace: testNamespace, Name: "demo"}].cluster
+	f.c.mu.Unlock()
+	e := f.c.snapshots.entry(key)
+	e.mu.Lock()
+	gen := e.started.Add(1)
+	e.view = &clusterView{gen: gen, fetched: f.now, links: map[string]Link{}, mirrors: map[string][]Mirror{}}
+	e.mu.Unlock()
+
+	mark := len(r.emu.Requests())
+	f.resetActions()
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.restCalls(mark), []string{"GET " + endpoint("")}; !slices.Equal(got, want) {
+		t.Errorf("REST calls on a stale view: %v, want %v", got, want)
+	}
+	if n := f.writes(); n != 0 {
+		t.Errorf("%d apiserver writes on a stale view", n)
+	}
+	// The next reconcile plans from a fresh view and stays converged.
+	if _, err := f.sync("demo"); err != nil {
+		t.Fatal(err)
+	}
+	cl := f.get("demo")
+	if len(cl.Status.MirrorTopics) != len(before) || r.emu.Count("POST", "/clusters/{cluster_id}/links") != 1 {
+		t.Errorf("after the stale view: %d status entries (had %d), %d link creates", len(cl.Status.MirrorTopics), len(before), r.emu.Count("POST", "/clusters/{cluster_id}/links"))
+	}
+	if c := condition(cl, kafkalinkv1alpha1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("Ready: %+v", c)
+	}
+}

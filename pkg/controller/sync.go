@@ -135,6 +135,10 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 	} else if syncErr != nil && obs.blockedReason == "" {
 		obs.blockedReason, obs.blockedMessage = kafkalinkv1alpha1.ReasonDestinationUnreachable, syncErr.Error()
 	}
+	if syncErr == nil && obs.unobserved {
+		// Nothing was observed that status could report.
+		return res, nil
+	}
 	status.ObservedGeneration = cl.Generation
 	applyConditions(status, cl.Generation, obs)
 	res = c.backOffWhileWaiting(cl, obs, syncErr, res)
@@ -451,6 +455,18 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 		c.withMemory(cl, func(m *linkMemory) { m.seenGen = seen })
 	}()
 	link, exists := view.links[linkName]
+	if !exists && cl.Status.ClusterLinkID != "" {
+		// A link this ClusterLink has seen is missing from the view.
+		// Before re-creating it (and taking every mirror under it as
+		// gone), ask for the link itself: a view that raced with the
+		// link's creation must not drop the ownership records.
+		if _, err := local.client.GetLink(ctx, local.clusterID, linkName); err == nil {
+			obs.acted, obs.unobserved = true, true // plan next from a newer view
+			return result{requeueAfter: c.opts.TransitionPollInterval}, nil
+		} else if !kafkarest.IsNotFound(err) {
+			return result{}, restError(fmt.Errorf("get link %q: %w", linkName, err))
+		}
+	}
 	if !exists {
 		if obs.paused {
 			obs.linkExists = false
