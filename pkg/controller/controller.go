@@ -115,6 +115,7 @@ type Controller struct {
 	// new one, while the informers keep running across terms.
 	queueRef     atomic.Pointer[linkQueue]
 	queueMetrics workqueue.MetricsProvider
+	terms        atomic.Int32 // leadership terms started
 	broadcaster  record.EventBroadcaster
 	recorder     record.EventRecorder
 	metrics      *controllerMetrics
@@ -301,8 +302,9 @@ func (c *Controller) Shutdown() {
 func (c *Controller) Lead(ctx context.Context, workers int) error {
 	defer utilruntime.HandleCrashWithContext(ctx)
 	logger := klog.FromContext(ctx)
+	// Every term has its own queue: the last term's is shut down.
 	q := c.queue()
-	if q.ShuttingDown() {
+	if q.ShuttingDown() || c.terms.Add(1) > 1 {
 		q = c.newQueue()
 	}
 	logger.Info("Starting controller", "workers", workers)

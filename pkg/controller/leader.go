@@ -127,6 +127,7 @@ func RunLeading(ctx context.Context, kube kubernetes.Interface, le LeaderElectio
 	lock = &fencedLock{Interface: lock, fence: fence, deadline: renewDeadline}
 	logger := klog.FromContext(ctx)
 	lost := false
+	terms := make(chan context.Context, 1)
 	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock:            lock,
 		LeaseDuration:   orDefault(le.LeaseDuration, 15*time.Second),
@@ -135,11 +136,10 @@ func RunLeading(ctx context.Context, kube kubernetes.Interface, le LeaderElectio
 		ReleaseOnCancel: true,
 		Name:            le.Name,
 		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(ctx context.Context) {
-				logger.Info("Started leading", "identity", id)
-				onLeader(true)
-				run(ctx)
-			},
+			// The elector calls this in a goroutine and does not wait for
+			// it; RunLeading runs the term itself, so it returns only after
+			// the term's work has stopped and a next term never overlaps.
+			OnStartedLeading: func(ctx context.Context) { terms <- ctx },
 			OnStoppedLeading: func() {
 				fence.drop()
 				onLeader(false)
@@ -158,7 +158,27 @@ func RunLeading(ctx context.Context, kube kubernetes.Interface, le LeaderElectio
 	if err != nil {
 		return err
 	}
-	elector.Run(ctx)
+	done := make(chan struct{})
+	go func() { elector.Run(ctx); close(done) }()
+	lead := func(term context.Context) {
+		if term.Err() != nil {
+			return
+		}
+		logger.Info("Started leading", "identity", id)
+		onLeader(true)
+		run(term) // returns once Run has cancelled the term (renewal failed) or ctx ended
+	}
+	select {
+	case term := <-terms:
+		lead(term)
+		<-done
+	case <-done:
+		select {
+		case term := <-terms:
+			lead(term)
+		default:
+		}
+	}
 	if lost {
 		return ErrLeadershipLost
 	}

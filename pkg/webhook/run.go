@@ -106,6 +106,9 @@ func Run(ctx context.Context, opts Options) error {
 		go func() {
 			<-ctx.Done()
 			serving.Store(false)
+			// HTTP/1.1 clients get Connection: close on their next answer
+			// (this also closes idle HTTP/1.1 connections; HTTP/2 ones get
+			// GOAWAY at Shutdown).
 			srv.SetKeepAlivesEnabled(false)
 			if opts.ShutdownDelay > 0 {
 				logger.Info("Draining before shutdown", "delay", opts.ShutdownDelay)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -111,6 +112,13 @@ func NewServer(addr string, h http.Handler, tlsConfig *tls.Config) *http.Server 
 // shuts it down gracefully.
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	if srv.TLSConfig != nil {
+		// HTTP/2 (the apiserver's webhook client speaks it): on shutdown
+		// the server sends GOAWAY and the client moves to another replica
+		// without losing a request, where closing an idle HTTP/1.1
+		// keep-alive connection races with the client writing on it.
+		if !slices.Contains(srv.TLSConfig.NextProtos, "h2") {
+			srv.TLSConfig.NextProtos = append([]string{"h2"}, append(srv.TLSConfig.NextProtos, "http/1.1")...)
+		}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	return metrics.RunServer(ctx, srv, ln, 10*time.Second)
