@@ -3,9 +3,13 @@ package controller
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 )
 
@@ -136,5 +140,44 @@ func TestFencedRESTRefusesEveryWrite(t *testing.T) {
 	}
 	if inner.writes != len(writes) {
 		t.Errorf("%d writes with the fence, want %d", inner.writes, len(writes))
+	}
+}
+
+// A term that loses its Lease (renewals fail: the apiserver is down)
+// has stopped — its run function returned — before RunLeading returns, so
+// the manager's next term can never overlap it; and the fence is closed.
+func TestRunLeadingReturnsAfterTheTerm(t *testing.T) {
+	client := fake.NewClientset()
+	var failing atomic.Bool
+	client.PrependReactor("update", "leases", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if failing.Load() {
+			return true, nil, errors.New("apiserver unavailable")
+		}
+		return false, nil, nil
+	})
+	fence := &Fence{}
+	var running atomic.Bool
+	le := LeaderElection{Enabled: true, Namespace: "ns", Name: "lease", Identity: "me",
+		LeaseDuration: time.Second, RenewDeadline: 300 * time.Millisecond, RetryPeriod: 50 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := RunLeading(ctx, client, le, fence, func(bool) {}, func(ctx context.Context) {
+		running.Store(true)
+		if err := fence.Check(); err != nil {
+			t.Errorf("fence not held when the term starts: %v", err)
+		}
+		failing.Store(true)
+		<-ctx.Done()
+		time.Sleep(200 * time.Millisecond) // workers finishing their item
+		running.Store(false)
+	})
+	if !errors.Is(err, ErrLeadershipLost) {
+		t.Fatalf("RunLeading = %v, want ErrLeadershipLost", err)
+	}
+	if running.Load() {
+		t.Error("RunLeading returned while the term was still running")
+	}
+	if fence.Check() == nil {
+		t.Error("fence held after the Lease was lost")
 	}
 }
