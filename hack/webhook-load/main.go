@@ -92,22 +92,10 @@ func run(ctx context.Context, duration time.Duration, levelList string, topics, 
 		return err
 	}
 
-	ca, err := certs.NewCA("webhook-load", time.Hour)
-	if err != nil {
-		return err
-	}
-	pair, err := ca.Issue("127.0.0.1", []string{"127.0.0.1"}, time.Hour, false)
-	if err != nil {
-		return err
-	}
 	certDir := filepath.Join(dir, "certs")
-	if err := os.MkdirAll(certDir, 0o700); err != nil {
+	caPEM, err := certs.WriteServingPair(certDir, []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
 		return err
-	}
-	for name, b := range map[string][]byte{"tls.crt": pair.CertPEM, "tls.key": pair.KeyPEM} {
-		if err := os.WriteFile(filepath.Join(certDir, name), b, 0o600); err != nil {
-			return err
-		}
 	}
 	kafkalinkAddr, metricsAddr, minimalAddr := freeAddr(), freeAddr(), freeAddr()
 	webhook := exec.CommandContext(ctx, filepath.Join(dir, "kafkalink-webhook"), "--kubeconfig", cluster.KubeconfigPath,
@@ -143,7 +131,7 @@ func run(ctx context.Context, duration time.Duration, levelList string, topics, 
 	}
 	// The review must be admitted by kafkalink with its reference checks:
 	// a denial would measure the wrong path.
-	c, err := webhookload.Client(ca.CertPEM, 1)
+	c, err := webhookload.Client(caPEM, 1)
 	if err != nil {
 		return err
 	}
@@ -161,7 +149,7 @@ func run(ctx context.Context, duration time.Duration, levelList string, topics, 
 		}
 		var rates [2]float64
 		for i, t := range targets {
-			r, err := webhookload.Run(ctx, t.name, t.url, ca.CertPEM, body, n, duration, webhookload.Allowed)
+			r, err := webhookload.Run(ctx, t.name, t.url, caPEM, body, n, duration, webhookload.Allowed)
 			if err != nil {
 				return err
 			}
@@ -177,7 +165,7 @@ func run(ctx context.Context, duration time.Duration, levelList string, topics, 
 	fmt.Printf("\nkafkalink-webhook RSS after the load: %d MiB\n", rss>>20)
 
 	if big > 0 {
-		if err := bigPhase(ctx, targets[0].url, ca.CertPEM, webhook.Process.Pid, big); err != nil {
+		if err := bigPhase(ctx, targets[0].url, caPEM, webhook.Process.Pid, big); err != nil {
 			return err
 		}
 	}

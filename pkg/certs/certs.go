@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -147,4 +149,29 @@ func NotAfter(certPEM []byte) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return c.NotAfter, nil
+}
+
+// WriteServingPair makes a CA and a serving certificate for hosts (DNS
+// names or IP addresses), writes tls.crt and tls.key into dir — what the
+// webhook's --cert-dir expects — and returns the CA to trust. Local runs
+// and tests serve on loopback with it.
+func WriteServingPair(dir string, hosts []string, validFor time.Duration) (caPEM []byte, err error) {
+	ca, err := NewCA("kafkalink local webhook CA", validFor)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := ca.Issue(hosts[0], hosts, validFor, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), pair.CertPEM, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tls.key"), pair.KeyPEM, 0o600); err != nil {
+		return nil, err
+	}
+	return ca.CertPEM, nil
 }

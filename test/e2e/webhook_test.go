@@ -232,19 +232,9 @@ func (p *process) alive() bool {
 // bounded and it survives, still answering.
 func TestWebhookMemoryUnderLargeReviews(t *testing.T) {
 	bin := binaries(t)
-	ca, err := certs.NewCA("e2e-memory", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := ca.Issue("127.0.0.1", []string{"127.0.0.1"}, time.Hour, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	certDir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(certDir, "tls.crt"), pair.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(certDir, "tls.key"), pair.KeyPEM, 0o600); err != nil {
+	caPEM, err := certs.WriteServingPair(certDir, []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
 		t.Fatal(err)
 	}
 	port, _ := localcluster.FreePort()
@@ -253,7 +243,7 @@ func TestWebhookMemoryUnderLargeReviews(t *testing.T) {
 		"--listen-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-address", fmt.Sprintf("127.0.0.1:%d", mport), "--shutdown-delay", "0")
 	eventually(t, 30*time.Second, "the webhook binary to be ready", func() string { return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", mport)) })
 	url := fmt.Sprintf("https://127.0.0.1:%d/validate-clusterlink", port)
-	client, err := webhookload.Client(ca.CertPEM, 64)
+	client, err := webhookload.Client(caPEM, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
