@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/textlogger"
 
@@ -302,6 +303,68 @@ func TestDeletionFailsOverThenDeletesLink(t *testing.T) {
 		if !slices.Contains(r.emu.Cluster("lkc-cloud").Topics(), tp) {
 			t.Errorf("topic %s lost on link deletion", tp)
 		}
+	}
+}
+
+// A deletion is reconciled again from an informer copy that still shows the
+// finalizer when that copy is older than the finalizer's removal (the key was
+// queued again meanwhile). That second reconcile must neither fail nor
+// announce the deletion a second time.
+func TestDeletedClusterLinkReportsOneLinkDeleted(t *testing.T) {
+	for name, policy := range map[string]kafkalinkv1alpha1.DeletionPolicy{
+		"failover": kafkalinkv1alpha1.DeletionPolicyFailover,
+		"retain":   kafkalinkv1alpha1.DeletionPolicyRetain,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := newREST(t, "a")
+			f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
+			converge(t, f, "demo", 4)
+			cl := f.get("demo")
+			cl.Spec.DeletionPolicy = policy
+			cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+			f.update(cl)
+			f.events()
+
+			key := cache.ObjectName{Namespace: testNamespace, Name: "demo"}
+			var stale *kafkalinkv1alpha1.ClusterLink
+			for i := 0; i < 5 && f.exists("demo"); i++ {
+				f.waitForCache("demo")
+				cached, err := f.c.links.ClusterLinks(testNamespace).Get("demo")
+				if err != nil {
+					t.Fatal(err)
+				}
+				stale = cached.DeepCopy()
+				if _, err := f.c.sync(f.ctx, key); err != nil {
+					t.Fatalf("reconcile %d: %v", i, err)
+				}
+				r.clock.Add(10 * time.Second)
+			}
+			if f.exists("demo") {
+				t.Fatalf("finalizer never removed: %+v", f.get("demo").Status.Conditions)
+			}
+			// The informer has not seen the deletion yet: put back the copy
+			// the last reconcile worked from, and reconcile it again.
+			f.waitForCache("demo")
+			if err := f.c.linkIndexer.Add(stale); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.c.sync(f.ctx, key); err != nil {
+				t.Errorf("second reconcile of the finished deletion: %v", err)
+			}
+			deleted := 0
+			for _, e := range f.events() {
+				if strings.Contains(e, " "+EventLinkDeleted+" ") {
+					deleted++
+				}
+			}
+			want := 1
+			if policy == kafkalinkv1alpha1.DeletionPolicyRetain {
+				want = 0 // Retain deletes nothing on the destination
+			}
+			if deleted != want {
+				t.Errorf("%s events: %d, want %d", EventLinkDeleted, deleted, want)
+			}
+		})
 	}
 }
 

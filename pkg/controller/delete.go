@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
@@ -30,8 +31,11 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 		return result{}, nil
 	}
 	if cl.EffectiveDeletionPolicy() == kafkalinkv1alpha1.DeletionPolicyRetain {
-		logger.Info("Deleting with policy Retain: link and mirror topics stay on the destination")
-		return result{}, c.removeFinalizer(ctx, cl)
+		removed, err := c.removeFinalizer(ctx, cl)
+		if removed {
+			logger.Info("Deleted with policy Retain: link and mirror topics stay on the destination")
+		}
+		return result{}, err
 	}
 
 	if cl.Annotations[kafkalinkv1alpha1.AnnotationPauseReconciliation] == "true" {
@@ -49,12 +53,19 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 	}
 	res, err := c.failoverAndDeleteLink(ctx, cl)
 	if err == nil && res.done {
-		if res.untouched != "" {
-			c.recorder.Event(cl, corev1.EventTypeNormal, EventDuplicateReleased, res.untouched)
-		} else {
-			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkDeleted, "Failed over every mirror topic and deleted link %s", cl.LinkName())
+		// The Event follows the finalizer's removal, never precedes it: a
+		// second reconcile of the same deletion (from an informer copy that
+		// still shows the finalizer) finds the object gone or changed and
+		// says nothing, so one deletion is one Event.
+		removed, err := c.removeFinalizer(ctx, cl)
+		if removed {
+			if res.untouched != "" {
+				c.recorder.Event(cl, corev1.EventTypeNormal, EventDuplicateReleased, res.untouched)
+			} else {
+				c.recorder.Eventf(cl, corev1.EventTypeNormal, EventLinkDeleted, "Failed over every mirror topic and deleted link %s", cl.LinkName())
+			}
 		}
-		return result{}, c.removeFinalizer(ctx, cl)
+		return result{}, err
 	}
 	status := cl.Status.DeepCopy()
 	msg := res.message
@@ -148,17 +159,28 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 	return deleteProgress{done: true}, nil
 }
 
-func (c *Controller) removeFinalizer(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) error {
+// removeFinalizer drops the controller's finalizer and reports whether this
+// call removed it. The patch is guarded by the resourceVersion of cl, so a
+// reconcile working from an informer copy older than an earlier removal
+// cannot remove it twice: the object is gone (NotFound, the deletion
+// already finished: success, nothing removed) or has changed since
+// (Conflict, requeued quietly; the next copy no longer has the finalizer).
+func (c *Controller) removeFinalizer(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (bool, error) {
 	finalizers := slices.DeleteFunc(slices.Clone(cl.Finalizers), func(f string) bool { return f == kafkalinkv1alpha1.FinalizerClusterLink })
 	updated, err := c.patchFinalizers(ctx, cl, finalizers)
+	if apierrors.IsNotFound(err) {
+		klog.FromContext(ctx).V(4).Info("ClusterLink already gone; its finalizer was removed before")
+		c.forgetLink(cl)
+		return false, nil
+	}
 	if err != nil {
-		return fmt.Errorf("remove finalizer: %w", err)
+		return false, fmt.Errorf("remove finalizer: %w", err)
 	}
 	c.forgetLink(cl)
 	// Other finalizers may keep the object a while longer; the informer's
 	// delete event forgets this record.
 	c.writes.record(cache.MetaObjectToName(updated), updated.ResourceVersion)
-	return nil
+	return true, nil
 }
 
 // patchFinalizers sets the finalizers with a merge patch guarded by the

@@ -193,7 +193,8 @@ func (c *Controller) backOffWhileWaiting(cl *kafkalinkv1alpha1.ClusterLink, obs 
 func (c *Controller) syncDuplicate(ctx context.Context, cl, first *kafkalinkv1alpha1.ClusterLink) (result, error) {
 	if cl.DeletionTimestamp != nil {
 		if slices.Contains(cl.Finalizers, kafkalinkv1alpha1.FinalizerClusterLink) {
-			return result{}, c.removeFinalizer(ctx, cl)
+			_, err := c.removeFinalizer(ctx, cl)
+			return result{}, err
 		}
 		return result{}, nil
 	}
