@@ -123,10 +123,10 @@ func applyConditions(status *kafkalinkv1alpha1.ClusterLinkStatus, gen int64, o *
 			pending[n] = ""
 		}
 		setCondition(conds, gen, kafkalinkv1alpha1.ConditionMirrorsSynced, false, kafkalinkv1alpha1.ReasonMirrorsTransitioning,
-			fmt.Sprintf("%d of %d mirror topics in their desired state; waiting for %s", o.ready, o.total, summarise(pending)))
+			fmt.Sprintf("mirror topics in their desired state: %d of %d; waiting for %s", o.ready, o.total, summarise(pending)))
 	default:
 		setCondition(conds, gen, kafkalinkv1alpha1.ConditionMirrorsSynced, true, kafkalinkv1alpha1.ReasonMirrorsSynced,
-			fmt.Sprintf("%d of %d mirror topics in their desired state", o.ready, o.total))
+			fmt.Sprintf("mirror topics in their desired state: %d of %d", o.ready, o.total))
 	}
 
 	if len(o.stuck) > 0 {

@@ -320,6 +320,9 @@ func TestDeletedClusterLinkReportsOneLinkDeleted(t *testing.T) {
 			f := newFixture(t, DefaultRESTClientFactory(nil), r.objects(clusterLink("demo", mt("a", "")))...)
 			converge(t, f, "demo", 4)
 			cl := f.get("demo")
+			if c := condition(cl, kafkalinkv1alpha1.ConditionMirrorsSynced); c == nil || c.Message != "mirror topics in their desired state: 1 of 1" {
+				t.Errorf("MirrorsSynced of one topic: %+v", c)
+			}
 			cl.Spec.DeletionPolicy = policy
 			cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
 			f.update(cl)
@@ -351,11 +354,17 @@ func TestDeletedClusterLinkReportsOneLinkDeleted(t *testing.T) {
 			if _, err := f.c.sync(f.ctx, key); err != nil {
 				t.Errorf("second reconcile of the finished deletion: %v", err)
 			}
-			deleted := 0
+			deleted, failingOver := 0, ""
 			for _, e := range f.events() {
 				if strings.Contains(e, " "+EventLinkDeleted+" ") {
 					deleted++
 				}
+				if strings.Contains(e, " "+EventMirrorsFailedOver+" ") {
+					failingOver = e
+				}
+			}
+			if policy == kafkalinkv1alpha1.DeletionPolicyFailover && !strings.Contains(failingOver, "Failing over 1 mirror topic before deleting link demo: a") {
+				t.Errorf("%s event of one topic: %q", EventMirrorsFailedOver, failingOver)
 			}
 			want := 1
 			if policy == kafkalinkv1alpha1.DeletionPolicyRetain {

@@ -147,11 +147,11 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 		if len(failed) > 0 {
 			return deleteProgress{}, fmt.Errorf("failover refused for %s", summarise(failed))
 		}
-		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorsFailedOver, "Failing over %d mirror topics before deleting link %s: %s", len(toFailover), linkName, listNames(toFailover))
-		return deleteProgress{message: fmt.Sprintf("failing over %d mirror topics before deleting the link", len(toFailover))}, nil
+		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorsFailedOver, "Failing over %s before deleting link %s: %s", mirror.Count(len(toFailover), "mirror topic"), linkName, listNames(toFailover))
+		return deleteProgress{message: fmt.Sprintf("failing over %s before deleting the link", mirror.Count(len(toFailover), "mirror topic"))}, nil
 	}
 	if waiting > 0 {
-		return deleteProgress{message: fmt.Sprintf("waiting for %d mirror topics to leave PENDING_STOPPED before deleting the link", waiting)}, nil
+		return deleteProgress{message: fmt.Sprintf("waiting for %s to leave PENDING_STOPPED before deleting the link", mirror.Count(waiting, "mirror topic"))}, nil
 	}
 	if err := local.client.DeleteLink(ctx, local.clusterID, linkName); err != nil && !kafkarest.IsNotFound(err) {
 		return deleteProgress{}, restError(fmt.Errorf("delete link %q: %w", linkName, err))

@@ -276,8 +276,5 @@ func listNames(names []string) string {
 }
 
 func topicCount(n int) string {
-	if n == 1 {
-		return "1 mirror topic"
-	}
-	return fmt.Sprintf("%d mirror topics", n)
+	return mirror.Count(n, "mirror topic")
 }

@@ -103,11 +103,11 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 	}
 	if len(deleted) > 0 {
 		sort.Strings(deleted)
-		warnings = append(warnings, fmt.Sprintf("removed mirror topics will be DELETED on the destination (the source is untouched): %s", names(deleted)))
+		warnings = append(warnings, fmt.Sprintf("%s DELETED on the destination (the source is untouched): %s", removedTopics(len(deleted), "will be"), names(deleted)))
 	}
 	if len(released) > 0 {
 		sort.Strings(released)
-		warnings = append(warnings, fmt.Sprintf("removed mirror topics are stopped and kept on the destination, no longer managed: %s", names(released)))
+		warnings = append(warnings, fmt.Sprintf("%s stopped and kept on the destination, no longer managed: %s", removedTopics(len(released), "are"), names(released)))
 	}
 	if o, n := old.Spec.SourceKafkaCluster.BootstrapEndpoint, cl.Spec.SourceKafkaCluster.BootstrapEndpoint; o != "" && n != o {
 		warnings = append(warnings, fmt.Sprintf("spec.sourceKafkaCluster.bootstrapEndpoint changes to %q: it must reach the same source cluster", n))
@@ -318,7 +318,7 @@ func ValidateDelete(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []strin
 	if n == 0 {
 		return nil, []string{fmt.Sprintf("deletes link %q on the destination; no mirror topic is mirroring, none is failed over", link)}
 	}
-	msg := fmt.Sprintf("will fail over %d mirror topics of link %q (cannot be undone)", n, link)
+	msg := fmt.Sprintf("will fail over %s of link %q (cannot be undone)", Count(n, "mirror topic"), link)
 	if len(mirroring) > 0 {
 		msg += ": " + names(mirroring)
 	}
@@ -326,6 +326,18 @@ func ValidateDelete(cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []strin
 		msg += fmt.Sprintf(" (%d unmanaged)", u)
 	}
 	return nil, []string{msg + "; deletionPolicy: Retain keeps them"}
+}
+
+// removedTopics starts a warning about n removed topics in the right
+// number: "removed mirror topic is", "removed mirror topics are".
+func removedTopics(n int, verb string) string {
+	if n != 1 {
+		return "removed mirror topics " + verb
+	}
+	if verb == "are" {
+		verb = "is"
+	}
+	return "removed mirror topic " + verb
 }
 
 // names lists topic names for a warning within about 80 characters: the

@@ -184,6 +184,12 @@ func TestValidateUpdateRules(t *testing.T) {
 			warnings: []string{"removed mirror topics will be DELETED on the destination (the source is untouched): a, b", "stopped and kept on the destination, no longer managed: orders"},
 		},
 		{
+			name:     "removing one topic of each kind says so in the singular",
+			old:      withStatus(link(topic("a", ""), topic("orders", DesiredPromote)), managed("a", "ACTIVE"), stopped),
+			mutate:   func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics = nil },
+			warnings: []string{"removed mirror topic will be DELETED on the destination (the source is untouched): a", "removed mirror topic is stopped and kept on the destination, no longer managed: orders"},
+		},
+		{
 			name:   "removing a topic whose PROMOTE is under way is refused (it would be deleted)",
 			old:    withStatus(link(topic("a", ""), topic("orders", DesiredPromote)), managed("a", "ACTIVE"), managed("orders", "ACTIVE")),
 			mutate: func(c *kafkalinkv1alpha1.ClusterLink) { c.Spec.MirrorTopics = c.Spec.MirrorTopics[:1] },
@@ -413,7 +419,7 @@ func TestValidateDelete(t *testing.T) {
 			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
 				c.Status.UnmanagedMirrorTopics = 1
 			},
-			warnings: `will fail over 1 mirror topics of link "demo" (cannot be undone) (1 unmanaged)`,
+			warnings: `will fail over 1 mirror topic of link "demo" (cannot be undone) (1 unmanaged)`,
 		},
 		{
 			name:     "nothing mirroring",

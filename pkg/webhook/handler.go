@@ -377,7 +377,7 @@ func capErrors(errs field.ErrorList) field.ErrorList {
 	out := make(field.ErrorList, maxReportedErrors, maxReportedErrors+1)
 	copy(out, errs[:maxReportedErrors])
 	return append(out, field.Forbidden(field.NewPath("spec"), fmt.Sprintf(
-		"and %d more errors, not listed (the next at %s): fix the ones above and apply again to see them", len(rest), rest[0].Field)))
+		"and %s, not listed (the next at %s): fix the ones above and apply again to see them", mirror.Count(len(rest), "more error"), rest[0].Field)))
 }
 
 // capWarnings keeps the first maxWarnings warnings and counts the rest.
@@ -385,7 +385,7 @@ func capWarnings(warnings []string) []string {
 	if len(warnings) <= maxWarnings {
 		return warnings
 	}
-	return append(warnings[:maxWarnings:maxWarnings], fmt.Sprintf("and %d more warnings", len(warnings)-maxWarnings))
+	return append(warnings[:maxWarnings:maxWarnings], "and "+mirror.Count(len(warnings)-maxWarnings, "more warning"))
 }
 
 // deny turns validation errors into a 422-style Invalid status, so kubectl

@@ -187,7 +187,7 @@ func TestWebhookRejectsInvalidTransitions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("valid apply rejected: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "Warning: removed mirror topics will be DELETED on the destination (the source is untouched): e2e-wh-b") {
+	if !strings.Contains(out, "Warning: removed mirror topic will be DELETED on the destination (the source is untouched): e2e-wh-b") {
 		t.Errorf("no deletion warning in kubectl output:\n%s", out)
 	}
 	// The removed topic is deleted on the destination; the stopped one is kept.
