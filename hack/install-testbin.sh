@@ -39,13 +39,47 @@ if ! flock -n 9; then
   flock 9
 fi
 
+# Cold builds measured on a 2-core machine (module downloads included);
+# shown before each build so that a long silence is expected, not a hang.
+expected() {
+  case $1 in
+    controller-gen) echo "a little over 1 minute" ;;
+    etcd) echo "about 1 minute" ;;
+    kube-apiserver) echo "about 17 minutes" ;;
+  esac
+}
+
+# ticker prints the elapsed time every KAFKALINK_PROGRESS_INTERVAL seconds
+# (default 30) until it is terminated: go build prints nothing while it
+# compiles, for minutes. Its sleep is killed with it, so nothing holds the
+# caller's stdout or stderr open after the build.
+ticker() { # ticker <name> <start>
+  local s=
+  trap 'kill $s 2>/dev/null; exit 0' TERM
+  while :; do
+    sleep "${KAFKALINK_PROGRESS_INTERVAL:-30}" &
+    s=$!
+    wait "$s"
+    log "still building $1: $((SECONDS - $2))s so far"
+  done
+}
+
 # Build into a temporary name and rename, so a reader never sees half a binary.
 build() { # build <module dir> <name> <package> [ldflags]
   local dir=$1 name=$2 pkg=$3 ldflags=${4:-}
   if [ -x "$bin/$name" ]; then return 0; fi
-  log "building $name ($pkg) — the first build takes a few minutes"
+  log "building $name ($pkg) from source; on 2 cores the first build takes $(expected "$name")"
   local start=$SECONDS
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/.$name.tmp" "$pkg")
+  ticker "$name" "$start" </dev/null >&2 &
+  local tick=$!
+  local rc=0
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/.$name.tmp" "$pkg") || rc=$?
+  kill "$tick" 2>/dev/null || true
+  wait "$tick" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    log "building $name failed after $((SECONDS - start))s"
+    exit "$rc"
+  fi
   mv -f "$bin/.$name.tmp" "$bin/$name"
   log "built $name in $((SECONDS - start))s"
 }

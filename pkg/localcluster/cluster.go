@@ -230,7 +230,7 @@ func resolveBinDir(ctx context.Context, dir string, logw io.Writer) (string, err
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintln(logw, "localcluster: locating the pinned kube-apiserver and etcd (hack/install-testbin.sh builds them the first time, about 5 minutes)")
+		fmt.Fprintln(logw, "localcluster: locating the pinned kube-apiserver and etcd (hack/install-testbin.sh builds them from source the first time: about 18 minutes on 2 cores)")
 		cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "install-testbin.sh"), "kube-apiserver", "etcd")
 		cmd.Stderr = logw
 		out, err := cmd.Output()
