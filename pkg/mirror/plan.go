@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
@@ -74,7 +75,7 @@ func Plan(t Topic) Decision {
 			return Decision{Action: ActionNone}
 		case DesiredPromote:
 			if st == StatusActive && t.MaxLag > 0 {
-				return Decision{Action: ActionWait, Reason: fmt.Sprintf("promote waits for the mirror to catch up (max lag %d)", t.MaxLag)}
+				return Decision{Action: ActionWait, Reason: promoteWaitReason(strconv.FormatInt(t.MaxLag, 10))}
 			}
 			return Decision{Action: ActionPromote}
 		}
@@ -205,4 +206,10 @@ func HistoryFromStatus(s *kafkalinkv1alpha1.MirrorTopicStatus) (stoppedSeen bool
 		return true
 	}
 	return s.Created && (s.LastAction == string(ActionPromote) || s.LastAction == string(ActionFailover))
+}
+
+// promoteWaitReason is the message of a PROMOTE waiting for lag; the state
+// machine document renders it with a placeholder instead of a number.
+func promoteWaitReason(maxLag string) string {
+	return "promote waits for the mirror to catch up (max lag " + maxLag + ")"
 }

@@ -40,7 +40,12 @@ func Markdown() string {
 	}
 	b.WriteString("\nActions: CREATE, PAUSE, RESUME, PROMOTE and FAILOVER are REST calls (one batch call per action for all topics of a link); ")
 	b.WriteString("NONE means the topic is in its desired state; WAIT means look again soon; BLOCKED means the desired state cannot be reached from here and the topic's `status.mirrorTopics[].message` says why.\n")
-	fmt.Fprintf(&b, "PROMOTE on an ACTIVE topic waits while its max lag is above zero: %s. ", Plan(Topic{Desired: DesiredPromote, Status: StatusActive, MaxLag: 42}).Reason)
+	// The rule, not an example: the lag is a placeholder, and both sides
+	// of the threshold come from Plan.
+	fmt.Fprintf(&b, "PROMOTE on an ACTIVE topic is %s while its max lag is above zero and %s once it is zero; while it waits, the topic's message reads `%s`. ",
+		Plan(Topic{Desired: DesiredPromote, Status: StatusActive, MaxLag: 1}).Action,
+		Plan(Topic{Desired: DesiredPromote, Status: StatusActive, MaxLag: 0}).Action,
+		promoteWaitReason("<observed max lag>"))
 	fmt.Fprintf(&b, "PAUSE on a degraded topic that kafkalink already paused is %s: %s.\n\n",
 		Plan(Topic{Desired: DesiredPause, Status: StatusSourceUnavailable, LastAction: ActionPause}).Action,
 		Plan(Topic{Desired: DesiredPause, Status: StatusSourceUnavailable, LastAction: ActionPause}).Reason)
