@@ -106,6 +106,7 @@ Logs:
 		fmt.Printf("  %-15s %s\n", name, env.Logs[name])
 	}
 	fmt.Printf("Controller metrics: http://%s/metrics\n", env.MetricsAddr)
+	fmt.Printf("Webhook metrics:    http://%s/metrics\n", env.WebhookMetricsAddr)
 	fmt.Printf("REST emulator: source %s, destination %s (admin API under /admin/)\n", env.SourceURL, env.DestinationURL)
 }
 

@@ -71,6 +71,8 @@ type Options struct {
 	// MetricsAddr serves the controller's /metrics ("0" disables; a free
 	// loopback port when empty).
 	MetricsAddr string
+	// WebhookMetricsAddr serves the webhook's /metrics, the same way.
+	WebhookMetricsAddr string
 	// Binaries, when set, is a directory with the built kafkalink-controller
 	// and kafkalink-webhook: they run as separate processes (impersonating
 	// their ServiceAccounts, logs in Dir) instead of in this one, and
@@ -97,7 +99,8 @@ type Env struct {
 
 	WebhookURL  string
 	MetricsAddr string
-	// WebhookMetricsAddr serves the webhook binary's /metrics (Binaries only).
+	// WebhookMetricsAddr serves the webhook's /metrics, /healthz and
+	// /readyz (in-process or binary; "0" when disabled).
 	WebhookMetricsAddr string
 	// PIDs of the binaries' processes by name (Binaries only).
 	PIDs map[string]int
@@ -209,7 +212,7 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	if err := env.startWebhook(runCtx, logger, root, opts); err != nil {
 		return env, err
 	}
-	step("webhook serving at %s", env.WebhookURL)
+	step("webhook serving at %s (metrics at %s)", env.WebhookURL, env.WebhookMetricsAddr)
 	if err := env.startController(runCtx, logger, opts); err != nil {
 		return env, err
 	}
@@ -334,7 +337,17 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string,
 	if err != nil {
 		return err
 	}
-	wopts := webhook.Options{Listener: ln, CertDir: certDir, MetricsAddr: "0", Lookup: lookup}
+	// The webhook's metrics are half of what an operator watches; the
+	// local environment serves them as the shipped binary does.
+	e.WebhookMetricsAddr = opts.WebhookMetricsAddr
+	if e.WebhookMetricsAddr == "" {
+		port, err := localcluster.FreePort()
+		if err != nil {
+			return err
+		}
+		e.WebhookMetricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	wopts := webhook.Options{Listener: ln, CertDir: certDir, MetricsAddr: e.WebhookMetricsAddr, Lookup: lookup}
 	if opts.Webhook != nil {
 		opts.Webhook(&wopts)
 	}
