@@ -273,6 +273,9 @@ func TestDeletionFailsOverThenDeletesLink(t *testing.T) {
 	r.handMirror(t, "demo", "hand")
 
 	cl := f.get("demo")
+	if cl.Status.State != "ACTIVE" || cl.Status.LinkState != "ACTIVE" {
+		t.Errorf("state of a converged link: state %q, linkState %q; want ACTIVE", cl.Status.State, cl.Status.LinkState)
+	}
 	cl.DeletionTimestamp = &metav1.Time{Time: time.Now()}
 	f.update(cl)
 	if _, err := f.sync("demo"); err != nil {
@@ -283,6 +286,10 @@ func TestDeletionFailsOverThenDeletesLink(t *testing.T) {
 	}
 	if got := f.get("demo").Finalizers; !slices.Contains(got, kafkalinkv1alpha1.FinalizerClusterLink) {
 		t.Fatal("finalizer removed while mirrors are PENDING_STOPPED")
+	}
+	// kubectl get shows the deletion under way, not the link's ACTIVE.
+	if st := f.get("demo").Status; st.State != kafkalinkv1alpha1.ClusterLinkStateDeleting {
+		t.Errorf("state while failing over for deletion: %q (linkState %q), want %s", st.State, st.LinkState, kafkalinkv1alpha1.ClusterLinkStateDeleting)
 	}
 	r.clock.Add(10 * time.Second)
 	for i := 0; i < 3 && f.exists("demo"); i++ {
@@ -395,6 +402,9 @@ func TestDeletionRetainAndUnreachable(t *testing.T) {
 	}
 	if c := condition(cl, kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonDeletionBlocked {
 		t.Errorf("Ready during blocked deletion: %+v", c)
+	}
+	if cl.Status.State != kafkalinkv1alpha1.ClusterLinkStateDeletionBlocked {
+		t.Errorf("state during blocked deletion: %q, want %s", cl.Status.State, kafkalinkv1alpha1.ClusterLinkStateDeletionBlocked)
 	}
 	if ev := strings.Join(f.events(), "\n"); !strings.Contains(ev, "DeletionBlocked") {
 		t.Errorf("no DeletionBlocked event:\n%s", ev)
@@ -605,6 +615,9 @@ func TestPausedLinkDeletionWaits(t *testing.T) {
 	}
 	if c := condition(cl, kafkalinkv1alpha1.ConditionReady); c == nil || c.Reason != kafkalinkv1alpha1.ReasonReconciliationPaused || !strings.Contains(c.Message, "remove the annotation") {
 		t.Errorf("Ready while a paused link is deleted: %+v", c)
+	}
+	if cl.Status.State != kafkalinkv1alpha1.ClusterLinkStateDeletionBlocked {
+		t.Errorf("state while a paused link is deleted: %q, want %s", cl.Status.State, kafkalinkv1alpha1.ClusterLinkStateDeletionBlocked)
 	}
 	if st, _, _ := r.emu.Cluster("lkc-cloud").Mirror("demo", "a"); st != "ACTIVE" {
 		t.Errorf("mirror a is %s while paused, want ACTIVE", st)

@@ -46,6 +46,7 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 			"or set spec.deletionPolicy to Retain to delete only the Kubernetes object", kafkalinkv1alpha1.AnnotationPauseReconciliation)
 		c.recorder.Event(cl, corev1.EventTypeWarning, EventDeletionBlocked, msg)
 		status := cl.Status.DeepCopy()
+		status.State = kafkalinkv1alpha1.ClusterLinkStateDeletionBlocked
 		setCondition(&status.Conditions, cl.Generation, kafkalinkv1alpha1.ConditionReady, false, kafkalinkv1alpha1.ReasonReconciliationPaused, msg)
 		// Removing the annotation or switching to Retain is an update that
 		// requeues the object; the resync is only a safety net.
@@ -70,7 +71,10 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 	status := cl.Status.DeepCopy()
 	msg := res.message
 	reason := kafkalinkv1alpha1.ReasonDeleting
+	// kubectl get shows the deletion, not the link's last ACTIVE.
+	status.State = kafkalinkv1alpha1.ClusterLinkStateDeleting
 	if err != nil {
+		status.State = kafkalinkv1alpha1.ClusterLinkStateDeletionBlocked
 		reason = kafkalinkv1alpha1.ReasonDeletionBlocked
 		msg = fmt.Sprintf("cannot fail over and delete the link: %v. The finalizer stays until this succeeds; "+
 			"to delete only the Kubernetes object, set spec.deletionPolicy to Retain", err)

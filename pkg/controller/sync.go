@@ -140,6 +140,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 		return res, nil
 	}
 	status.ObservedGeneration = cl.Generation
+	status.State = status.LinkState
 	applyConditions(status, cl.Generation, obs)
 	res = c.backOffWhileWaiting(cl, obs, syncErr, res)
 

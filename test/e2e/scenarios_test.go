@@ -298,6 +298,20 @@ func TestDeletionWithUnreachableDestination(t *testing.T) {
 	if got := jsonpath(t, "e2e-un", "{.metadata.finalizers}"); !strings.Contains(got, "kafkalink.io/cluster-link") {
 		t.Fatalf("finalizer dropped while the destination was unreachable: %q", got)
 	}
+	// kubectl get shows the blocked deletion in STATE, not the link's last ACTIVE.
+	eventually(t, 30*time.Second, "kubectl get clink to show STATE DELETION_BLOCKED", func() string {
+		out := kubectl(t, "-n", "operator", "get", "clink", "e2e-un")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 2 {
+			return out
+		}
+		// Columns may be empty (no SOURCE yet): read STATE at its offset.
+		col := strings.Index(lines[0], "STATE")
+		if col < 0 || len(lines[1]) <= col || !strings.HasPrefix(lines[1][col:], "DELETION_BLOCKED ") {
+			return out
+		}
+		return ""
+	})
 	events := kubectl(t, "-n", "operator", "get", "events", "--field-selector", "involvedObject.name=e2e-un", "-o", "jsonpath={.items[*].reason}")
 	if !strings.Contains(events, "DeletionBlocked") {
 		t.Errorf("no DeletionBlocked event: %s", events)

@@ -11,7 +11,7 @@ import (
 // +kubebuilder:resource:shortName=clink,categories=kafkalink
 // +kubebuilder:printcolumn:name="Link",type=string,JSONPath=`.status.linkName`
 // +kubebuilder:printcolumn:name="Source",type=string,JSONPath=`.status.sourceKafkaClusterID`
-// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.linkState`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`,description="The link's state on the destination, or DELETING / DELETION_BLOCKED while the ClusterLink is being deleted"
 // +kubebuilder:printcolumn:name="Mirrors",type=string,JSONPath=`.status.mirrorTopicsReady`,description="Mirror topics in their desired state / managed mirror topics"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
@@ -574,6 +574,13 @@ type ClusterLinkStatus struct {
 	// linkError is the link_error reported by the destination, if any.
 	// +optional
 	LinkError string `json:"linkError,omitempty"`
+	// state is what the STATE column of `kubectl get clink` shows: linkState
+	// while the ClusterLink is in use; DELETING while its deletion fails
+	// over the mirror topics and deletes the link; DELETION_BLOCKED while the
+	// deletion cannot go on (the Ready condition says why and how to get
+	// out). linkState keeps reporting the destination's own value.
+	// +optional
+	State string `json:"state,omitempty"`
 	// appliedLinkConfigs is a digest of the link configs last applied on the
 	// destination; the configs are read and altered again only when it
 	// changes (spec, referenced Secrets or classes changed).

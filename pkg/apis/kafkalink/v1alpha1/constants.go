@@ -16,6 +16,18 @@ const (
 	ConditionTransitionStuck = "TransitionStuck"
 )
 
+// ClusterLink states in status.state beside the destination's link states,
+// while the finalizer runs.
+const (
+	// ClusterLinkStateDeleting: the deletion is failing over the mirror
+	// topics and deleting the link.
+	ClusterLinkStateDeleting = "DELETING"
+	// ClusterLinkStateDeletionBlocked: the deletion waits for something
+	// the user must fix (unreachable destination, paused reconciliation,
+	// missing KafkaRestClass or credentials).
+	ClusterLinkStateDeletionBlocked = "DELETION_BLOCKED"
+)
+
 // Condition reasons. They are CamelCase, stable, and documented in the
 // troubleshooting guide.
 const (

@@ -40,6 +40,12 @@ type ClusterLinkStatusApplyConfiguration struct {
 	LinkState *string `json:"linkState,omitempty"`
 	// linkError is the link_error reported by the destination, if any.
 	LinkError *string `json:"linkError,omitempty"`
+	// state is what the STATE column of `kubectl get clink` shows: linkState
+	// while the ClusterLink is in use; DELETING while its deletion fails
+	// over the mirror topics and deletes the link; DELETION_BLOCKED while the
+	// deletion cannot go on (the Ready condition says why and how to get
+	// out). linkState keeps reporting the destination's own value.
+	State *string `json:"state,omitempty"`
 	// appliedLinkConfigs is a digest of the link configs last applied on the
 	// destination; the configs are read and altered again only when it
 	// changes (spec, referenced Secrets or classes changed).
@@ -116,6 +122,14 @@ func (b *ClusterLinkStatusApplyConfiguration) WithLinkState(value string) *Clust
 // If called multiple times, the LinkError field is set to the value of the last call.
 func (b *ClusterLinkStatusApplyConfiguration) WithLinkError(value string) *ClusterLinkStatusApplyConfiguration {
 	b.LinkError = &value
+	return b
+}
+
+// WithState sets the State field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the State field is set to the value of the last call.
+func (b *ClusterLinkStatusApplyConfiguration) WithState(value string) *ClusterLinkStatusApplyConfiguration {
+	b.State = &value
 	return b
 }
 
