@@ -187,14 +187,15 @@ func jaasQuote(s string) string {
 
 // Secret link config keys: their values are credentials and must never be
 // logged or copied into status.
-var sensitiveKeys = map[string]bool{
-	"sasl.jaas.config": true,
-	"ssl.keystore.key": true,
-}
-
-// IsSensitive reports whether a link config key holds a secret value.
+// IsSensitive reports whether a link config key holds a secret value, under
+// any prefix (source-initiated links take local.* copies of the client
+// configs): these never appear in Events or logs, and the REST API never
+// returns their values, so drift is judged by their hash instead.
 func IsSensitive(key string) bool {
-	return sensitiveKeys[key] || strings.Contains(key, "password") || strings.Contains(key, "secret")
+	k := strings.ToLower(key)
+	return k == "sasl.jaas.config" || strings.HasSuffix(k, ".sasl.jaas.config") ||
+		strings.HasSuffix(k, "ssl.keystore.key") || strings.HasSuffix(k, ".key") ||
+		strings.Contains(k, "password") || strings.Contains(k, "secret")
 }
 
 // LinkConfigs generates the Kafka client configs a cluster link needs to

@@ -211,3 +211,30 @@ func TestMissingSecretWrapsErrNotFound(t *testing.T) {
 		t.Fatalf("err = %v, want one wrapping ErrNotFound", err)
 	}
 }
+
+// Secret-bearing link configs are recognised under any prefix, so Redact
+// never lets one through to an Event or a log line.
+func TestIsSensitiveUnderAnyPrefix(t *testing.T) {
+	for key, want := range map[string]bool{
+		"sasl.jaas.config":              true,
+		"local.sasl.jaas.config":        true,
+		"LOCAL.SASL.JAAS.CONFIG":        true,
+		"ssl.keystore.key":              true,
+		"local.ssl.keystore.key":        true,
+		"ssl.key.password":              true,
+		"local.ssl.truststore.password": true,
+		"basic.auth.user.info.secret":   true,
+		"bootstrap.servers":             false,
+		"local.security.protocol":       false,
+		"ssl.truststore.certificates":   false,
+		"consumer.offset.sync.enable":   false,
+	} {
+		if got := IsSensitive(key); got != want {
+			t.Errorf("IsSensitive(%q) = %v, want %v", key, got, want)
+		}
+	}
+	red := Redact(map[string]string{"local.sasl.jaas.config": "org.apache... password=\"s3cret\";", "bootstrap.servers": "b:9092"})
+	if strings.Contains(red["local.sasl.jaas.config"], "s3cret") || red["bootstrap.servers"] != "b:9092" {
+		t.Errorf("Redact = %v", red)
+	}
+}

@@ -560,8 +560,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // isSensitive reports whether a link config must be redacted.
 func isSensitive(name string) bool {
+	// Under any prefix: source-initiated links carry local.* copies.
 	n := strings.ToLower(name)
-	return n == "sasl.jaas.config" || strings.HasPrefix(n, "ssl.keystore.") ||
-		n == "ssl.key.password" || strings.Contains(n, "password") ||
-		strings.HasSuffix(n, ".secret")
+	return n == "sasl.jaas.config" || strings.HasSuffix(n, ".sasl.jaas.config") ||
+		strings.Contains(n, "ssl.keystore.") || strings.HasSuffix(n, ".key") ||
+		strings.Contains(n, "password") || strings.HasSuffix(n, ".secret")
 }

@@ -207,7 +207,8 @@ func TestLinkGetListDelete(t *testing.T) {
 func TestLinkConfigs(t *testing.T) {
 	_, _, dst, _ := newFixture(t)
 	h := dst.Handler()
-	createLink(t, dst, "l1", "sasl.jaas.config", "secret-jaas", "ssl.key.password", "pw", "consumer.offset.sync.enable", "true")
+	createLink(t, dst, "l1", "sasl.jaas.config", "secret-jaas", "ssl.key.password", "pw", "consumer.offset.sync.enable", "true",
+		"local.sasl.jaas.config", "local-secret-jaas", "local.ssl.keystore.key", "local-key-pem")
 	base := pfx + "/clusters/" + dstID + "/links/l1/configs"
 	r := do(t, h, "GET", base, nil)
 	mustCode(t, r, 200)
@@ -216,11 +217,20 @@ func TestLinkConfigs(t *testing.T) {
 		m := d.(map[string]any)
 		byName[m["name"].(string)] = m
 	}
-	if v, ok := byName["sasl.jaas.config"]["value"]; !ok || v != nil || byName["sasl.jaas.config"]["is_sensitive"] != true {
-		t.Errorf("sensitive not redacted: %v", byName["sasl.jaas.config"])
+	// Real servers mask sensitive configs under any prefix (local.* configs
+	// of source-initiated links included): is_sensitive true, value null.
+	for _, name := range []string{"sasl.jaas.config", "local.sasl.jaas.config", "ssl.key.password", "local.ssl.keystore.key"} {
+		if v, ok := byName[name]["value"]; !ok || v != nil || byName[name]["is_sensitive"] != true {
+			t.Errorf("sensitive config %s not masked: %v", name, byName[name])
+		}
 	}
-	if strings.Contains(r.raw, "secret-jaas") || strings.Contains(r.raw, `"pw"`) {
-		t.Error("secret leaked")
+	if byName["consumer.offset.sync.enable"]["is_sensitive"] != false {
+		t.Error("a plain config is marked sensitive")
+	}
+	for _, secret := range []string{"secret-jaas", `"pw"`, "local-key-pem"} {
+		if strings.Contains(r.raw, secret) {
+			t.Errorf("secret %s leaked", secret)
+		}
 	}
 	if byName["bootstrap.servers"]["value"] != "onprem-kafka:9092" || byName["link.mode"]["value"] != "DESTINATION" ||
 		byName["link.mode"]["is_default"] != true || byName["connection.mode"]["is_read_only"] != true {
