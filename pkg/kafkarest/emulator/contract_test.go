@@ -173,6 +173,7 @@ func TestContract(t *testing.T) {
 			}},
 		{name: "batch without topics", method: "POST", path: lk + "/mirrors:pause", body: map[string]any{}, status: 400},
 		{name: "get topic", method: "GET", path: cl + "/topics/orders", status: 200},
+		{name: "list topics", method: "GET", path: cl + "/topics", status: 200},
 		{name: "delete link with mirrors", method: "DELETE", path: lk, status: 400},
 		{name: "delete link force", method: "DELETE", path: lk + "?force=true&validate_only=false", status: 200},
 		{name: "delete link unknown", method: "DELETE", path: cl + "/links/l1", status: 404},

@@ -87,6 +87,7 @@ func (c *Cluster) routes() []*route {
 	rs := []*route{
 		{method: http.MethodGet, template: "/clusters", h: c.listClusters},
 		{method: http.MethodGet, template: cl, h: c.getCluster},
+		{method: http.MethodGet, template: cl + "/topics", h: c.listTopics},
 		{method: http.MethodGet, template: cl + "/topics/{topic_name}", h: c.getTopic},
 		{method: http.MethodDelete, template: cl + "/topics/{topic_name}", h: c.deleteTopic},
 		{method: http.MethodGet, template: links, h: c.listLinks},
@@ -461,8 +462,25 @@ func (c *Cluster) getTopic(r *http.Request, p params) (response, *apiError) {
 	if t == nil {
 		return response{}, notFound("Topic '%s' not found", p["topic_name"])
 	}
-	self := c.baseURL(r) + "/clusters/" + esc(c.cfg.ID) + "/topics/" + esc(t.name)
-	return response{200, map[string]any{
+	return response{200, c.topicData(c.baseURL(r), t)}, nil
+}
+
+// listTopics answers GET /clusters/{cluster_id}/topics (Confluent's CLI
+// lists topics this way).
+func (c *Cluster) listTopics(r *http.Request, _ params) (response, *apiError) {
+	c.e.mu.Lock()
+	defer c.e.mu.Unlock()
+	base := c.baseURL(r)
+	data := []any{}
+	for _, name := range sortedKeys(c.topics) {
+		data = append(data, c.topicData(base, c.topics[name]))
+	}
+	return response{200, newCollection("KafkaTopicList", base+"/clusters/"+esc(c.cfg.ID)+"/topics", data)}, nil
+}
+
+func (c *Cluster) topicData(base string, t *topic) map[string]any {
+	self := base + "/clusters/" + esc(c.cfg.ID) + "/topics/" + esc(t.name)
+	return map[string]any{
 		"kind":                    "KafkaTopic",
 		"metadata":                resourceMetadata{Self: self, ResourceName: c.crn("/topic=", t.name)},
 		"cluster_id":              c.cfg.ID,
@@ -473,7 +491,7 @@ func (c *Cluster) getTopic(r *http.Request, p params) (response, *apiError) {
 		"partitions":              relationship{self + "/partitions"},
 		"configs":                 relationship{self + "/configs"},
 		"partition_reassignments": relationship{self + "/partitions/-/reassignment"},
-	}}, nil
+	}
 }
 
 func (c *Cluster) deleteTopic(_ *http.Request, p params) (response, *apiError) {
