@@ -19,7 +19,7 @@ func TestDirectoryPolicyThreats(t *testing.T) {
 	root := filepath.Join(base, "mnt", "kafkalink")
 	teamA := filepath.Join(root, "team-a")
 	other := filepath.Join(base, "other-team") // mounted for someone else, outside the root
-	for _, d := range []string{teamA, other, filepath.Join(root, "shared")} {
+	for _, d := range []string{teamA, other, filepath.Join(root, "common")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -31,7 +31,7 @@ func TestDirectoryPolicyThreats(t *testing.T) {
 	}
 	write(teamA, "team-a-jaas")
 	write(other, "OTHER-TEAM-SECRET")
-	write(filepath.Join(root, "shared"), "shared-jaas")
+	write(filepath.Join(root, "common"), "common-jaas")
 	// A directory under the root that is a symlink out of it, and one whose
 	// file is a symlink out of it.
 	if err := os.Symlink(other, filepath.Join(root, "escape-dir")); err != nil {
@@ -47,10 +47,10 @@ func TestDirectoryPolicyThreats(t *testing.T) {
 	// A relative symlink that stays inside the root is followed; an
 	// absolute one is refused even when it points inside (os.Root cannot
 	// tell), as are absolute links in general.
-	if err := os.Symlink("shared", filepath.Join(root, "alias")); err != nil {
+	if err := os.Symlink("common", filepath.Join(root, "alias")); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(filepath.Join(root, "shared"), filepath.Join(root, "absolute-alias")); err != nil {
+	if err := os.Symlink(filepath.Join(root, "common"), filepath.Join(root, "absolute-alias")); err != nil {
 		t.Fatal(err)
 	}
 	// The layout of a Kubernetes Secret volume (the kubelet's atomic
@@ -76,13 +76,13 @@ func TestDirectoryPolicyThreats(t *testing.T) {
 		wantMsg   string // part of the refusal
 	}{
 		"inside the root":                      {policy: policy, dir: teamA, want: "team-a-jaas"},
-		"symlink that stays inside the root":   {policy: policy, dir: filepath.Join(root, "alias"), want: "shared-jaas"},
+		"symlink that stays inside the root":   {policy: policy, dir: filepath.Join(root, "alias"), want: "common-jaas"},
 		"absolute symlink, even one inside":    {policy: policy, dir: filepath.Join(root, "absolute-alias"), wantMsg: "leads outside"},
 		"Kubernetes Secret volume layout":      {policy: policy, dir: vol, want: "volume-jaas"},
 		"directory credentials off (no root)":  {policy: DirectoryPolicy{}, dir: teamA, wantMsg: "--credential-directory-root"},
 		"path outside the root":                {policy: policy, dir: other, wantMsg: "outside " + root},
 		"dot-dot out of the root":              {policy: policy, dir: root + "/team-a/../../../other-team", wantMsg: `contains ".."`},
-		"dot-dot that stays inside is refused": {policy: policy, dir: root + "/team-a/../shared", wantMsg: `contains ".."`},
+		"dot-dot that stays inside is refused": {policy: policy, dir: root + "/team-a/../common", wantMsg: `contains ".."`},
 		"relative path":                        {policy: policy, dir: "team-a", wantMsg: "not an absolute path"},
 		"directory symlinked out of the root":  {policy: policy, dir: filepath.Join(root, "escape-dir"), wantMsg: "leads outside"},
 		"file symlinked out of the root":       {policy: policy, dir: escapeFile, wantMsg: "leads outside"},

@@ -68,22 +68,9 @@ func (e *Env) startProcess(ctx context.Context, binaries, name string, args ...s
 }
 
 func (e *Env) startWebhookBinary(ctx context.Context, root string, opts Options) error {
-	ca, err := certs.NewCA("kafkalink-run webhook CA", 24*time.Hour)
-	if err != nil {
-		return err
-	}
-	pair, err := ca.Issue("127.0.0.1", []string{"127.0.0.1"}, 24*time.Hour, false)
-	if err != nil {
-		return err
-	}
 	certDir := filepath.Join(e.Dir, "webhook-certs")
-	if err := os.MkdirAll(certDir, 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(certDir, "tls.crt"), pair.CertPEM, 0o600); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(certDir, "tls.key"), pair.KeyPEM, 0o600); err != nil {
+	caPEM, err := certs.WriteServingPair(certDir, []string{"127.0.0.1"}, 24*time.Hour)
+	if err != nil {
 		return err
 	}
 	kubeconfig, err := e.impersonatingKubeconfig("webhook", WebhookServiceAccount)
@@ -105,11 +92,11 @@ func (e *Env) startWebhookBinary(ctx context.Context, root string, opts Options)
 	if err := e.startProcess(ctx, opts.Binaries, "kafkalink-webhook", args...); err != nil {
 		return err
 	}
-	if err := waitTLS(ctx, addr, ca.CertPEM); err != nil {
+	if err := waitTLS(ctx, addr, caPEM); err != nil {
 		return fmt.Errorf("webhook binary did not start: %w", err)
 	}
 	manifest := filepath.Join(root, "manifests", "base", "webhook", "validatingwebhookconfiguration.yaml")
-	if err := e.Cluster.InstallWebhook(ctx, manifest, e.WebhookURL, ca.CertPEM); err != nil {
+	if err := e.Cluster.InstallWebhook(ctx, manifest, e.WebhookURL, caPEM); err != nil {
 		return fmt.Errorf("install the webhook configuration: %w", err)
 	}
 	return nil

@@ -301,22 +301,9 @@ func (e *Env) startEmulator(ctx context.Context, opts Options) error {
 }
 
 func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string, opts Options) error {
-	ca, err := certs.NewCA("kafkalink-run webhook CA", 24*time.Hour)
-	if err != nil {
-		return err
-	}
-	pair, err := ca.Issue("127.0.0.1", []string{"127.0.0.1"}, 24*time.Hour, false)
-	if err != nil {
-		return err
-	}
 	certDir := filepath.Join(e.Dir, "webhook-certs")
-	if err := os.MkdirAll(certDir, 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(certDir, "tls.crt"), pair.CertPEM, 0o600); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(certDir, "tls.key"), pair.KeyPEM, 0o600); err != nil {
+	caPEM, err := certs.WriteServingPair(certDir, []string{"127.0.0.1"}, 24*time.Hour)
+	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -357,11 +344,11 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string,
 	if !lookup.WaitForSync(ctx) {
 		return fmt.Errorf("webhook reference caches did not sync")
 	}
-	if err := waitTLS(ctx, ln.Addr().String(), ca.CertPEM); err != nil {
+	if err := waitTLS(ctx, ln.Addr().String(), caPEM); err != nil {
 		return fmt.Errorf("webhook did not start: %w", err)
 	}
 	manifest := filepath.Join(root, "manifests", "base", "webhook", "validatingwebhookconfiguration.yaml")
-	if err := e.Cluster.InstallWebhook(ctx, manifest, e.WebhookURL, ca.CertPEM); err != nil {
+	if err := e.Cluster.InstallWebhook(ctx, manifest, e.WebhookURL, caPEM); err != nil {
 		return fmt.Errorf("install the webhook configuration: %w", err)
 	}
 	return nil
