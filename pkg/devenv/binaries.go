@@ -107,13 +107,8 @@ func (e *Env) startControllerBinary(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	e.MetricsAddr = opts.MetricsAddr
-	if e.MetricsAddr == "" {
-		port, err := localcluster.FreePort()
-		if err != nil {
-			return err
-		}
-		e.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	if e.MetricsAddr, err = loopbackAddr(opts.MetricsAddr); err != nil {
+		return err
 	}
 	args := append([]string{"--kubeconfig", kubeconfig, "--metrics-address", e.MetricsAddr,
 		"--leader-elect", "--leader-election-namespace", "kafkalink-system", "--leader-election-id", "kafkalink-controller"}, opts.ControllerArgs...)

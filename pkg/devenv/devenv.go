@@ -326,13 +326,8 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string,
 	}
 	// The webhook's metrics are half of what an operator watches; the
 	// local environment serves them as the shipped binary does.
-	e.WebhookMetricsAddr = opts.WebhookMetricsAddr
-	if e.WebhookMetricsAddr == "" {
-		port, err := localcluster.FreePort()
-		if err != nil {
-			return err
-		}
-		e.WebhookMetricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	if e.WebhookMetricsAddr, err = loopbackAddr(opts.WebhookMetricsAddr); err != nil {
+		return err
 	}
 	wopts := webhook.Options{Listener: ln, CertDir: certDir, MetricsAddr: e.WebhookMetricsAddr, Lookup: lookup}
 	if opts.Webhook != nil {
@@ -355,13 +350,9 @@ func (e *Env) startWebhook(ctx context.Context, logger logr.Logger, root string,
 }
 
 func (e *Env) startController(ctx context.Context, logger logr.Logger, opts Options) error {
-	e.MetricsAddr = opts.MetricsAddr
-	if e.MetricsAddr == "" {
-		port, err := localcluster.FreePort()
-		if err != nil {
-			return err
-		}
-		e.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	var err error
+	if e.MetricsAddr, err = loopbackAddr(opts.MetricsAddr); err != nil {
+		return err
 	}
 	co := controller.Options{ResyncPeriod: 30 * time.Second, TransitionPollInterval: time.Second, TransitionTimeout: 2 * time.Minute}
 	if opts.Controller != nil {
@@ -438,4 +429,16 @@ func (e *Env) Stop() error {
 		}
 	})
 	return err
+}
+
+// loopbackAddr is addr, or a free loopback address when addr is empty.
+func loopbackAddr(addr string) (string, error) {
+	if addr != "" {
+		return addr, nil
+	}
+	port, err := localcluster.FreePort()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("127.0.0.1:%d", port), nil
 }
