@@ -150,6 +150,9 @@ func clusterDirectoryRefs(p *field.Path, c *kafkalinkv1alpha1.KafkaClusterSpec) 
 		if a.OAuthBearer != nil {
 			add(ap.Child("oauthbearer", "directoryPathInContainer"), a.OAuthBearer.DirectoryPathInContainer)
 		}
+		if s := a.OAuthSettings; s != nil {
+			refs = append(refs, clientAssertionDirectoryRefs(ap.Child("oauthSettings", "clientAssertion"), s.ClientAssertion)...)
+		}
 	}
 	if t := c.TLS; t != nil {
 		add(p.Child("tls", "directoryPathInContainer"), t.DirectoryPathInContainer)
@@ -157,27 +160,54 @@ func clusterDirectoryRefs(p *field.Path, c *kafkalinkv1alpha1.KafkaClusterSpec) 
 	return refs
 }
 
-// KafkaRestClassDirectoryRefs lists every directoryPathInContainer of a KafkaRestClass.
+// clientAssertionDirectoryRefs lists the directories of an OAuth client assertion.
+func clientAssertionDirectoryRefs(p *field.Path, ca *kafkalinkv1alpha1.ClientAssertion) []DirectoryRef {
+	if ca == nil {
+		return nil
+	}
+	var refs []DirectoryRef
+	if f := ca.JwtTokenFile; f != nil && f.DirectoryPathInContainer != "" {
+		refs = append(refs, DirectoryRef{p.Child("jwtTokenFile", "directoryPathInContainer"), f.DirectoryPathInContainer})
+	}
+	if l := ca.LocalClientAssertion; l != nil && l.PrivateKeyFile != nil && l.PrivateKeyFile.DirectoryPathInContainer != "" {
+		refs = append(refs, DirectoryRef{p.Child("localClientAssertion", "privateKeyFile", "directoryPathInContainer"), l.PrivateKeyFile.DirectoryPathInContainer})
+	}
+	return refs
+}
+
+// KafkaRestClassDirectoryRefs lists every directoryPathInContainer of a
+// KafkaRestClass, under kafkaRest and secondaryKafkaRest.
 func KafkaRestClassDirectoryRefs(k *kafkalinkv1alpha1.KafkaRestClass) []DirectoryRef {
+	refs := restDirectoryRefs(field.NewPath("spec", "kafkaRest"), &k.Spec.KafkaRest)
+	if k.Spec.SecondaryKafkaRest != nil {
+		refs = append(refs, restDirectoryRefs(field.NewPath("spec", "secondaryKafkaRest"), k.Spec.SecondaryKafkaRest)...)
+	}
+	return refs
+}
+
+func restDirectoryRefs(p *field.Path, r *kafkalinkv1alpha1.KafkaRestSpec) []DirectoryRef {
 	var refs []DirectoryRef
 	add := func(path *field.Path, dir string) {
 		if dir != "" {
 			refs = append(refs, DirectoryRef{path, dir})
 		}
 	}
-	p := field.NewPath("spec", "kafkaRest")
-	if a := k.Spec.KafkaRest.Authentication; a != nil {
+	if a := r.Authentication; a != nil {
+		ap := p.Child("authentication")
 		if a.Basic != nil {
-			add(p.Child("authentication", "basic", "directoryPathInContainer"), a.Basic.DirectoryPathInContainer)
+			add(ap.Child("basic", "directoryPathInContainer"), a.Basic.DirectoryPathInContainer)
 		}
 		if a.Bearer != nil {
-			add(p.Child("authentication", "bearer", "directoryPathInContainer"), a.Bearer.DirectoryPathInContainer)
+			add(ap.Child("bearer", "directoryPathInContainer"), a.Bearer.DirectoryPathInContainer)
 		}
 		if a.OAuth != nil {
-			add(p.Child("authentication", "oauth", "directoryPathInContainer"), a.OAuth.DirectoryPathInContainer)
+			add(ap.Child("oauth", "directoryPathInContainer"), a.OAuth.DirectoryPathInContainer)
+			if c := a.OAuth.Configuration; c != nil {
+				refs = append(refs, clientAssertionDirectoryRefs(ap.Child("oauth", "configuration", "clientAssertion"), c.ClientAssertion)...)
+			}
 		}
 	}
-	if t := k.Spec.KafkaRest.TLS; t != nil {
+	if t := r.TLS; t != nil {
 		add(p.Child("tls", "directoryPathInContainer"), t.DirectoryPathInContainer)
 	}
 	return refs

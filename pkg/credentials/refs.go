@@ -38,10 +38,8 @@ func clusterSecretRefs(p *field.Path, c *kafkalinkv1alpha1.KafkaClusterSpec) []S
 		if a.OAuthBearer != nil {
 			add(ap.Child("oauthbearer", "secretRef"), a.OAuthBearer.SecretRef)
 		}
-		if s := a.OAuthSettings; s != nil && s.ClientAssertion != nil && s.ClientAssertion.LocalClientAssertion != nil &&
-			s.ClientAssertion.LocalClientAssertion.PrivateKeyFile != nil {
-			add(ap.Child("oauthSettings", "clientAssertion", "localClientAssertion", "privateKeyFile", "secretRef"),
-				s.ClientAssertion.LocalClientAssertion.PrivateKeyFile.SecretRef)
+		if s := a.OAuthSettings; s != nil {
+			refs = append(refs, clientAssertionSecretRefs(ap.Child("oauthSettings", "clientAssertion"), s.ClientAssertion)...)
 		}
 	}
 	if t := c.TLS; t != nil {
@@ -53,28 +51,58 @@ func clusterSecretRefs(p *field.Path, c *kafkalinkv1alpha1.KafkaClusterSpec) []S
 	return refs
 }
 
-// KafkaRestClassSecretRefs lists every Secret a KafkaRestClass refers to.
+// clientAssertionSecretRefs lists the Secrets of an OAuth client assertion.
+func clientAssertionSecretRefs(p *field.Path, ca *kafkalinkv1alpha1.ClientAssertion) []SecretRef {
+	if ca == nil {
+		return nil
+	}
+	var refs []SecretRef
+	if f := ca.JwtTokenFile; f != nil && f.SecretRef != "" {
+		refs = append(refs, SecretRef{p.Child("jwtTokenFile", "secretRef"), f.SecretRef})
+	}
+	if l := ca.LocalClientAssertion; l != nil && l.PrivateKeyFile != nil && l.PrivateKeyFile.SecretRef != "" {
+		refs = append(refs, SecretRef{p.Child("localClientAssertion", "privateKeyFile", "secretRef"), l.PrivateKeyFile.SecretRef})
+	}
+	return refs
+}
+
+// KafkaRestClassSecretRefs lists every Secret a KafkaRestClass refers to,
+// under kafkaRest and secondaryKafkaRest.
 func KafkaRestClassSecretRefs(k *kafkalinkv1alpha1.KafkaRestClass) []SecretRef {
+	refs := restSecretRefs(field.NewPath("spec", "kafkaRest"), &k.Spec.KafkaRest)
+	if k.Spec.SecondaryKafkaRest != nil {
+		refs = append(refs, restSecretRefs(field.NewPath("spec", "secondaryKafkaRest"), k.Spec.SecondaryKafkaRest)...)
+	}
+	return refs
+}
+
+func restSecretRefs(p *field.Path, r *kafkalinkv1alpha1.KafkaRestSpec) []SecretRef {
 	var refs []SecretRef
 	add := func(path *field.Path, name string) {
 		if name != "" {
 			refs = append(refs, SecretRef{path, name})
 		}
 	}
-	p := field.NewPath("spec", "kafkaRest")
-	if a := k.Spec.KafkaRest.Authentication; a != nil {
+	if a := r.Authentication; a != nil {
+		ap := p.Child("authentication")
 		if a.Basic != nil {
-			add(p.Child("authentication", "basic", "secretRef"), a.Basic.SecretRef)
+			add(ap.Child("basic", "secretRef"), a.Basic.SecretRef)
 		}
 		if a.Bearer != nil {
-			add(p.Child("authentication", "bearer", "secretRef"), a.Bearer.SecretRef)
+			add(ap.Child("bearer", "secretRef"), a.Bearer.SecretRef)
 		}
 		if a.OAuth != nil {
-			add(p.Child("authentication", "oauth", "secretRef"), a.OAuth.SecretRef)
+			add(ap.Child("oauth", "secretRef"), a.OAuth.SecretRef)
+			if c := a.OAuth.Configuration; c != nil {
+				refs = append(refs, clientAssertionSecretRefs(ap.Child("oauth", "configuration", "clientAssertion"), c.ClientAssertion)...)
+			}
 		}
 	}
-	if t := k.Spec.KafkaRest.TLS; t != nil {
+	if t := r.TLS; t != nil {
 		add(p.Child("tls", "secretRef"), t.SecretRef)
+		if t.JksPassword != nil {
+			add(p.Child("tls", "jksPassword", "secretRef"), t.JksPassword.SecretRef)
+		}
 	}
 	return refs
 }

@@ -52,10 +52,39 @@ func (p *LinkPlan) Empty() bool {
 	return len(p.Create)+len(p.Pause)+len(p.Resume)+len(p.Promote)+len(p.Failover)+len(p.Delete) == 0
 }
 
-// PlanLink plans every mirror topic of a ClusterLink from the mirrors listed
-// under its link (one list call) and the previous status, which records the
+// PlanLink plans the mirror topics a ClusterLink keeps on its own cluster
+// (every topic but direction: toSource) from the mirrors listed under its
+// link there (one list call) and the previous status, which records the
 // managed topics and what was seen of them.
 func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.MirrorTopicStatus, observed []ObservedMirror) LinkPlan {
+	return planDirection(spec, kafkalinkv1alpha1.DirectionToDestination, prev, observed)
+}
+
+// PlanToSource plans the direction: toSource topics of a bidirectional
+// ClusterLink, from the mirrors listed under the same link on the source
+// cluster. Mirrors there that this ClusterLink never listed belong to the
+// other side's ClusterLink and are not reported as unmanaged.
+func PlanToSource(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.MirrorTopicStatus, observed []ObservedMirror) LinkPlan {
+	return planDirection(spec, kafkalinkv1alpha1.DirectionToSource, prev, observed)
+}
+
+// DeletesRemovedTopics reports mirrorTopicOptions.deleteRemovedMirrorTopics,
+// true when unset.
+func DeletesRemovedTopics(spec *kafkalinkv1alpha1.ClusterLinkSpec) bool {
+	o := spec.MirrorTopicOptions
+	return o == nil || o.DeleteRemovedMirrorTopics == nil || *o.DeleteRemovedMirrorTopics
+}
+
+// StatusDirection is the direction a status entry records (toDestination
+// when omitted).
+func StatusDirection(s *kafkalinkv1alpha1.MirrorTopicStatus) kafkalinkv1alpha1.MirrorTopicDirection {
+	if s.Direction == "" {
+		return kafkalinkv1alpha1.DirectionToDestination
+	}
+	return s.Direction
+}
+
+func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha1.MirrorTopicDirection, prev []kafkalinkv1alpha1.MirrorTopicStatus, observed []ObservedMirror) LinkPlan {
 	plan := LinkPlan{Decisions: make(map[string]Decision, len(spec.MirrorTopics))}
 	listed := make(map[string]ObservedMirror, len(observed))
 	for _, m := range observed {
@@ -63,11 +92,24 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 	}
 	managed := make(map[string]*kafkalinkv1alpha1.MirrorTopicStatus, len(prev))
 	for i := range prev {
-		managed[prev[i].Name] = &prev[i]
+		if StatusDirection(&prev[i]) == dir {
+			managed[prev[i].Name] = &prev[i]
+		}
 	}
+	// Names in spec in either direction: a topic whose direction changed
+	// (only possible without the CRD's rule) is neither deleted nor
+	// counted unmanaged on the cluster it left.
+	inAnySpec := make(map[string]bool, len(spec.MirrorTopics))
+	for i := range spec.MirrorTopics {
+		inAnySpec[spec.MirrorTopics[i].Name] = true
+	}
+	deleteRemoved := DeletesRemovedTopics(spec)
 	inSpec := make(map[string]bool, len(spec.MirrorTopics))
 	for i := range spec.MirrorTopics {
 		t := &spec.MirrorTopics[i]
+		if t.EffectiveDirection() != dir {
+			continue
+		}
 		inSpec[t.Name] = true
 		m, exists := listed[t.Name]
 		st := StatusAbsent
@@ -108,7 +150,7 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 	// Managed topics removed from the spec: delete only what still mirrors.
 	for i := range prev {
 		s := &prev[i]
-		if inSpec[s.Name] {
+		if inAnySpec[s.Name] || StatusDirection(s) != dir {
 			continue
 		}
 		m, exists := listed[s.Name]
@@ -118,6 +160,10 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 		switch {
 		case m.SourceTopicName != "" && m.SourceTopicName != s.SourceName():
 			// Not the mirror kafkalink managed: leave it alone.
+			plan.Release = append(plan.Release, s.Name)
+		case !deleteRemoved:
+			// deleteRemovedMirrorTopics: false — removing a topic from the
+			// spec only ends its management; it stays as it is.
 			plan.Release = append(plan.Release, s.Name)
 		default:
 			switch OnRemovalOf(ParseStatus(m.Status), Desired(s.DesiredState), Action(s.LastAction)) {
@@ -131,8 +177,9 @@ func PlanLink(spec *kafkalinkv1alpha1.ClusterLinkSpec, prev []kafkalinkv1alpha1.
 		}
 	}
 	for _, m := range observed {
-		// Stopped topics are normal topics, not mirrors: not counted.
-		if !inSpec[m.Name] && managed[m.Name] == nil && !ParseStatus(m.Status).Stopped() {
+		// Stopped topics are normal topics, not mirrors: not counted. On
+		// the source cluster, the other mirrors are the other side's.
+		if dir == kafkalinkv1alpha1.DirectionToDestination && !inAnySpec[m.Name] && managed[m.Name] == nil && !ParseStatus(m.Status).Stopped() {
 			plan.Unmanaged = append(plan.Unmanaged, m.Name)
 		}
 	}

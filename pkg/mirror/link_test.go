@@ -205,3 +205,71 @@ func TestPlanLinkCompactStatusSource(t *testing.T) {
 		t.Errorf("same mirror: delete %v, release %v; want deleted", plan.Delete, plan.Release)
 	}
 }
+
+// TestPlanDirections: a bidirectional ClusterLink plans its toDestination
+// topics against its own cluster and its toSource topics against the source
+// cluster; each plan sees only its own topics, status entries and removals,
+// and on the source cluster the other side's mirrors are not "unmanaged".
+func TestPlanDirections(t *testing.T) {
+	toSource := func(name string, d Desired) kafkalinkv1alpha1.MirrorTopic {
+		m := topic(name, d)
+		m.Direction = kafkalinkv1alpha1.DirectionToSource
+		return m
+	}
+	managedToSource := func(name, status string) kafkalinkv1alpha1.MirrorTopicStatus {
+		s := managed(name, status)
+		s.Direction = kafkalinkv1alpha1.DirectionToSource
+		return s
+	}
+	spec := &kafkalinkv1alpha1.ClusterLinkSpec{MirrorTopics: []kafkalinkv1alpha1.MirrorTopic{
+		topic("pull", DesiredActive), toSource("push", DesiredPause), toSource("push-new", DesiredActive),
+	}}
+	prev := []kafkalinkv1alpha1.MirrorTopicStatus{managed("pull", "ACTIVE"), managedToSource("push", "ACTIVE"), managedToSource("push-removed", "ACTIVE"), managed("pull-removed", "ACTIVE")}
+	local := []ObservedMirror{listed("pull", "ACTIVE"), listed("pull-removed", "ACTIVE"), listed("partner-push", "ACTIVE")}
+	remote := []ObservedMirror{listed("push", "ACTIVE"), listed("push-removed", "ACTIVE"), listed("partner-pull", "ACTIVE")}
+
+	dst := PlanLink(spec, prev, local)
+	if want := (LinkPlan{Delete: []string{"pull-removed"}, Unmanaged: []string{"partner-push"}}); !samePlan(dst, want) {
+		t.Errorf("toDestination plan %+v, want %+v", dst, want)
+	}
+	if _, ok := dst.Decisions["push"]; ok {
+		t.Error("the toDestination plan decided a toSource topic")
+	}
+	src := PlanToSource(spec, prev, remote)
+	if want := (LinkPlan{Create: []CreateMirror{{Name: "push-new", SourceTopicName: "push-new"}}, Pause: []string{"push"}, Delete: []string{"push-removed"}}); !samePlan(src, want) {
+		t.Errorf("toSource plan %+v, want %+v", src, want)
+	}
+}
+
+// TestDeleteRemovedMirrorTopicsFalse: with deleteRemovedMirrorTopics false a
+// removed topic is released in every status, never deleted.
+func TestDeleteRemovedMirrorTopicsFalse(t *testing.T) {
+	spec := &kafkalinkv1alpha1.ClusterLinkSpec{MirrorTopicOptions: &kafkalinkv1alpha1.MirrorTopicOptions{DeleteRemovedMirrorTopics: ptr.To(false)}}
+	prev := []kafkalinkv1alpha1.MirrorTopicStatus{managed("active", "ACTIVE"), managed("paused", "PAUSED"), managed("pending", "PENDING_STOPPED"), managed("odd", "ACTIVE")}
+	observed := []ObservedMirror{listed("active", "ACTIVE"), listed("paused", "PAUSED"), listed("pending", "PENDING_STOPPED"), listed("odd", "REVERSING")}
+	got := PlanLink(spec, prev, observed)
+	if want := (LinkPlan{Release: []string{"active", "odd", "paused", "pending"}}); !samePlan(got, want) {
+		t.Errorf("plan %+v, want %+v", got, want)
+	}
+	spec.MirrorTopicOptions.DeleteRemovedMirrorTopics = ptr.To(true)
+	if got := PlanLink(spec, prev, observed); !reflect.DeepEqual(got.Delete, []string{"active", "paused"}) {
+		t.Errorf("with true: deletes %v, want [active paused]", got.Delete)
+	}
+}
+
+func samePlan(a, b LinkPlan) bool {
+	a.Decisions, b.Decisions = nil, nil
+	norm := func(p *LinkPlan) {
+		for _, l := range []*[]string{&p.Pause, &p.Resume, &p.Promote, &p.Failover, &p.Delete, &p.Release, &p.Wait, &p.Unmanaged} {
+			if len(*l) == 0 {
+				*l = nil
+			}
+		}
+		if len(p.Create) == 0 {
+			p.Create = nil
+		}
+	}
+	norm(&a)
+	norm(&b)
+	return reflect.DeepEqual(a, b)
+}

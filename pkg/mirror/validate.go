@@ -73,10 +73,17 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 		inNew[t.Name] = true
 		errs = append(errs, validateTopicUpdate(oldTopics[t.Name], t, observed[t.Name])...)
 	}
-	var deleted, released []string
+	var deleted, deletedAtSource, released, kept []string
+	deleteRemoved := DeletesRemovedTopics(&cl.Spec)
 	for i := range old.Spec.MirrorTopics {
 		name := old.Spec.MirrorTopics[i].Name
 		if inNew[name] {
+			continue
+		}
+		if !deleteRemoved {
+			// deleteRemovedMirrorTopics: false — a removal only ends
+			// management, whatever the topic's state: nothing to refuse.
+			kept = append(kept, name)
 			continue
 		}
 		st := observedStatus(observed[name])
@@ -91,7 +98,11 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 		case RemovalRelease:
 			released = append(released, name)
 		case RemovalDelete, RemovalWait:
-			deleted = append(deleted, name)
+			if old.Spec.MirrorTopics[i].EffectiveDirection() == kafkalinkv1alpha1.DirectionToSource {
+				deletedAtSource = append(deletedAtSource, name)
+			} else {
+				deleted = append(deleted, name)
+			}
 		case RemovalRefused:
 			msg := fmt.Sprintf("mirror topic %q cannot be removed while its one-way %s is under way (observed status %s): removing it would DELETE the topic on the destination. "+
 				"Keep it in spec.mirrorTopics until its status is STOPPED, then remove it to stop managing it", name, desired, st)
@@ -105,6 +116,14 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 		sort.Strings(deleted)
 		warnings = append(warnings, fmt.Sprintf("%s DELETED on the destination (the source is untouched): %s", removedTopics(len(deleted), "will be"), names(deleted)))
 	}
+	if len(deletedAtSource) > 0 {
+		sort.Strings(deletedAtSource)
+		warnings = append(warnings, fmt.Sprintf("%s DELETED on the source cluster (direction toSource; the destination's topic is untouched): %s", removedTopics(len(deletedAtSource), "will be"), names(deletedAtSource)))
+	}
+	if len(kept) > 0 {
+		sort.Strings(kept)
+		warnings = append(warnings, fmt.Sprintf("%s kept unchanged and no longer managed (mirrorTopicOptions.deleteRemovedMirrorTopics is false): %s", removedTopics(len(kept), "are"), names(kept)))
+	}
 	if len(released) > 0 {
 		sort.Strings(released)
 		warnings = append(warnings, fmt.Sprintf("%s stopped and kept on the destination, no longer managed: %s", removedTopics(len(released), "are"), names(released)))
@@ -113,6 +132,14 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 		warnings = append(warnings, fmt.Sprintf("spec.sourceKafkaCluster.bootstrapEndpoint changes to %q: it must reach the same source cluster", n))
 	}
 	return errs, warnings
+}
+
+// clusterOf names the cluster a direction puts a mirror topic on.
+func clusterOf(d kafkalinkv1alpha1.MirrorTopicDirection) string {
+	if d == kafkalinkv1alpha1.DirectionToSource {
+		return "source"
+	}
+	return "destination"
 }
 
 func observedStatus(s *kafkalinkv1alpha1.MirrorTopicStatus) Status {
@@ -145,6 +172,10 @@ func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1al
 	if old.SourceName() != t.SourceName() {
 		errs = append(errs, field.Invalid(p().Child("sourceTopicName"), t.SourceName(), fmt.Sprintf(
 			"mirror topic %q mirrors source topic %q and that cannot change; remove the topic and add a new one instead", t.Name, old.SourceName())))
+	}
+	if o, n := old.EffectiveDirection(), t.EffectiveDirection(); o != n {
+		errs = append(errs, field.Invalid(p().Child("direction"), string(n), fmt.Sprintf(
+			"mirror topic %q lives on the %s cluster (direction %s) and cannot move; remove the topic and add a new one for the other direction", t.Name, clusterOf(o), o)))
 	}
 	created := s != nil && s.Created
 	if created && !int32PtrEqual(old.ReplicationFactor, t.ReplicationFactor) {
@@ -256,37 +287,72 @@ func validateSpec(spec *kafkalinkv1alpha1.ClusterLinkSpec) field.ErrorList {
 			continue
 		}
 		names[t.Name] = true
-		if prefix != "" && !strings.HasPrefix(t.Name, prefix) {
+		// The prefix is this link's, on this cluster: a toSource topic
+		// lives under the other side's link and follows its prefix.
+		toSource := t.Direction == kafkalinkv1alpha1.DirectionToSource
+		if prefix != "" && !toSource && !strings.HasPrefix(t.Name, prefix) {
 			errs = append(errs, field.Invalid(p().Child("name"), t.Name, fmt.Sprintf("mirror topic names must start with the link prefix %q", prefix)))
 		}
 		src := t.SourceName()
-		if other, ok := sources[src]; ok {
+		key := src
+		if toSource {
+			key = "\x00" + src // each direction mirrors its own cluster's topics
+		}
+		if other, ok := sources[key]; ok {
 			errs = append(errs, field.Invalid(p().Child("sourceTopicName"), src, fmt.Sprintf(
-				"source topic %q is already mirrored by %q on this link; a source topic can be mirrored once per link", src, other)))
+				"source topic %q is already mirrored by %q on this link; a source topic can be mirrored once per link and direction", src, other)))
 		} else {
-			sources[src] = t.Name
+			sources[key] = t.Name
+		}
+		if toSource && spec.LinkMode() != kafkalinkv1alpha1.LinkModeBidirectional {
+			errs = append(errs, field.Invalid(p().Child("direction"), string(t.Direction), fmt.Sprintf(
+				"direction toSource creates the mirror topic on the source cluster, under the other side of a bidirectional link; this link's mode is %s (set sourceInitiatedLink.linkMode: Bidirectional on both ClusterLinks of the pair)", spec.LinkMode())))
 		}
 	}
-	inbound := spec.SourceInitiatedLink != nil && spec.SourceInitiatedLink.ConnectionMode == kafkalinkv1alpha1.ConnectionModeInbound
-	switch spec.LinkMode() {
+	errs = append(errs, validateEndpoints(spec)...)
+	return errs
+}
+
+// validateEndpoints requires, per link mode, only what cannot be derived:
+// cluster ids come from a kafkaRestClassRef when one is given, and a
+// bootstrap endpoint is needed only by the side that opens the connection.
+func validateEndpoints(spec *kafkalinkv1alpha1.ClusterLinkSpec) field.ErrorList {
+	var errs field.ErrorList
+	src, dst := specPath.Child("sourceKafkaCluster"), specPath.Child("destinationKafkaCluster")
+	inbound := spec.ConnectionMode() == kafkalinkv1alpha1.ConnectionModeInbound
+	mode := spec.LinkMode()
+	switch mode {
 	case kafkalinkv1alpha1.LinkModeSource:
 		if spec.SourceKafkaCluster.KafkaRestClassRef == nil {
-			errs = append(errs, field.Required(specPath.Child("sourceKafkaCluster", "kafkaRestClassRef"), "a linkMode: Source link is created through the source cluster's REST API"))
+			errs = append(errs, field.Required(src.Child("kafkaRestClassRef"), "a linkMode: Source link is created through the source cluster's REST API"))
 		}
-		if spec.DestinationKafkaCluster.BootstrapEndpoint == "" {
-			errs = append(errs, field.Required(specPath.Child("destinationKafkaCluster", "bootstrapEndpoint"), "a linkMode: Source link connects out to the destination"))
+		if !inbound && spec.DestinationKafkaCluster.BootstrapEndpoint == "" {
+			errs = append(errs, field.Required(dst.Child("bootstrapEndpoint"), "a linkMode: Source link connects out to the destination through it"))
 		}
-		if spec.DestinationKafkaCluster.ClusterID == "" {
-			errs = append(errs, field.Required(specPath.Child("destinationKafkaCluster", "clusterID"), "a linkMode: Source link names the destination cluster it pairs with"))
+		if spec.DestinationKafkaCluster.ClusterID == "" && spec.DestinationKafkaCluster.KafkaRestClassRef == nil {
+			errs = append(errs, field.Required(dst.Child("clusterID"),
+				"a linkMode: Source link names the destination cluster it pairs with: give destinationKafkaCluster.clusterID, or destinationKafkaCluster.kafkaRestClassRef to read it from"))
 		}
-	default:
-		if spec.DestinationKafkaCluster.KafkaRestClassRef == nil {
-			errs = append(errs, field.Required(specPath.Child("destinationKafkaCluster", "kafkaRestClassRef"), "the link is created through the destination cluster's REST API"))
+		return errs
+	case kafkalinkv1alpha1.LinkModeBidirectional:
+		if spec.SourceKafkaCluster.KafkaRestClassRef == nil && spec.HasToSourceTopics() {
+			errs = append(errs, field.Required(src.Child("kafkaRestClassRef"),
+				"direction: toSource mirror topics are created on the source cluster, through its REST API"))
 		}
-		if !inbound && spec.SourceKafkaCluster.BootstrapEndpoint == "" {
-			errs = append(errs, field.Required(specPath.Child("sourceKafkaCluster", "bootstrapEndpoint"),
-				"the destination connects to the source through it (only connectionMode: Inbound links go without)"))
+	}
+	if spec.DestinationKafkaCluster.KafkaRestClassRef == nil {
+		errs = append(errs, field.Required(dst.Child("kafkaRestClassRef"), "the link is created through the destination cluster's REST API"))
+	}
+	switch {
+	case inbound && spec.SourceKafkaCluster.ClusterID == "" && spec.SourceKafkaCluster.KafkaRestClassRef == nil:
+		errs = append(errs, field.Required(src.Child("clusterID"),
+			"an Inbound link waits for the source cluster to connect and must name it: give sourceKafkaCluster.clusterID, or sourceKafkaCluster.kafkaRestClassRef to read it from"))
+	case !inbound && spec.SourceKafkaCluster.BootstrapEndpoint == "":
+		msg := "the destination connects to the source through it"
+		if mode == kafkalinkv1alpha1.LinkModeDestination {
+			msg += " (only Inbound links go without: the destination side of a source-initiated link, sourceInitiatedLink.linkMode: Destination)"
 		}
+		errs = append(errs, field.Required(src.Child("bootstrapEndpoint"), msg))
 	}
 	return errs
 }

@@ -365,9 +365,76 @@ func TestValidateCreate(t *testing.T) {
 			name: "source link needs the source REST class and the destination's bootstrap and id",
 			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
 				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeSource}
+				c.Spec.DestinationKafkaCluster.KafkaRestClassRef = nil
 				c.Spec.MirrorTopics = nil
 			},
 			errs: []string{"spec.sourceKafkaCluster.kafkaRestClassRef: Required value", "spec.destinationKafkaCluster.bootstrapEndpoint: Required value", "spec.destinationKafkaCluster.clusterID: Required value"},
+		},
+		{
+			// CFK derives the destination's id from its KafkaRestClass.
+			name: "source link reads the destination's id through its REST class",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeSource}
+				c.Spec.SourceKafkaCluster = kafkalinkv1alpha1.KafkaClusterSpec{KafkaRestClassRef: &kafkalinkv1alpha1.KafkaRestClassRef{Name: "src"}}
+				c.Spec.DestinationKafkaCluster.BootstrapEndpoint = "cloud:9092"
+				c.Spec.MirrorTopics = nil
+			},
+		},
+		{
+			// The destination side of a source-initiated link is Inbound:
+			// the source connects to it, so no bootstrap; its id comes
+			// from the source's REST class.
+			name: "source-initiated destination side needs neither bootstrap nor id with a source REST class",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeDestination}
+				c.Spec.SourceKafkaCluster = kafkalinkv1alpha1.KafkaClusterSpec{KafkaRestClassRef: &kafkalinkv1alpha1.KafkaRestClassRef{Name: "src"}}
+			},
+		},
+		{
+			name: "source-initiated destination side must name the source somehow",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeDestination}
+				c.Spec.SourceKafkaCluster = kafkalinkv1alpha1.KafkaClusterSpec{}
+			},
+			errs: []string{"spec.sourceKafkaCluster.clusterID: Required value: an Inbound link waits for the source cluster to connect"},
+		},
+		{
+			name: "an explicitly Outbound destination side still needs the source bootstrap",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeDestination, ConnectionMode: kafkalinkv1alpha1.ConnectionModeOutbound}
+				c.Spec.SourceKafkaCluster = kafkalinkv1alpha1.KafkaClusterSpec{KafkaRestClassRef: &kafkalinkv1alpha1.KafkaRestClassRef{Name: "src"}}
+			},
+			errs: []string{"spec.sourceKafkaCluster.bootstrapEndpoint: Required value"},
+		},
+		{
+			name: "toSource needs a bidirectional link",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.MirrorTopics = append(c.Spec.MirrorTopics, kafkalinkv1alpha1.MirrorTopic{Name: "east-orders", Direction: kafkalinkv1alpha1.DirectionToSource})
+			},
+			errs: []string{"spec.mirrorTopics[name=east-orders].direction: Invalid value: \"toSource\": direction toSource creates the mirror topic on the source cluster"},
+		},
+		{
+			name: "toSource needs the source REST class",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}
+				c.Spec.MirrorTopics = append(c.Spec.MirrorTopics, kafkalinkv1alpha1.MirrorTopic{Name: "east-orders", Direction: kafkalinkv1alpha1.DirectionToSource})
+			},
+			errs: []string{"spec.sourceKafkaCluster.kafkaRestClassRef: Required value: direction: toSource mirror topics are created on the source cluster"},
+		},
+		{
+			// The prefix belongs to this side's link; a toSource topic
+			// lives under the other side's. The same source name may be
+			// mirrored once per direction.
+			name: "bidirectional link with a prefix and both directions",
+			mutate: func(c *kafkalinkv1alpha1.ClusterLink) {
+				c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}
+				c.Spec.SourceKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "east"}
+				c.Spec.MirrorTopicOptions = &kafkalinkv1alpha1.MirrorTopicOptions{Prefix: "east."}
+				c.Spec.MirrorTopics = []kafkalinkv1alpha1.MirrorTopic{
+					{Name: "east.orders", SourceTopicName: "orders"},
+					{Name: "orders", Direction: kafkalinkv1alpha1.DirectionToSource},
+				}
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -505,5 +572,42 @@ func TestStateMachineDocIsCurrent(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("doc lacks %q", want)
 		}
+	}
+}
+
+// TestValidateUpdateDirectionsAndKeptTopics: a topic cannot change
+// direction; with deleteRemovedMirrorTopics false a removal is never
+// refused and the warning says the topic is kept; a removed toSource topic
+// is deleted on the source cluster and the warning says so.
+func TestValidateUpdateDirectionsAndKeptTopics(t *testing.T) {
+	bidi := func(topics ...kafkalinkv1alpha1.MirrorTopic) *kafkalinkv1alpha1.ClusterLink {
+		c := link(topics...)
+		c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}
+		c.Spec.SourceKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "east"}
+		return c
+	}
+	push := kafkalinkv1alpha1.MirrorTopic{Name: "push", Direction: kafkalinkv1alpha1.DirectionToSource}
+
+	errs, _ := ValidateUpdate(bidi(topic("push", "")), bidi(push))
+	if !strings.Contains(errStrings(errs), `spec.mirrorTopics[name=push].direction: Invalid value: "toSource": mirror topic "push" lives on the destination cluster (direction toDestination) and cannot move`) {
+		t.Errorf("direction change: %v", errStrings(errs))
+	}
+
+	old := withStatus(bidi(push, topic("pull", "")), kafkalinkv1alpha1.MirrorTopicStatus{Name: "push", Status: "ACTIVE", Created: true, Direction: kafkalinkv1alpha1.DirectionToSource},
+		kafkalinkv1alpha1.MirrorTopicStatus{Name: "pull", Status: "ACTIVE", Created: true})
+	errs, warnings := ValidateUpdate(old, bidi(topic("pull", "")))
+	if len(errs) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], "removed mirror topic will be DELETED on the source cluster (direction toSource") {
+		t.Errorf("removing a toSource topic: errs %v warnings %q", errStrings(errs), warnings)
+	}
+
+	promoting := withStatus(link(topic("a", DesiredPromote)), kafkalinkv1alpha1.MirrorTopicStatus{Name: "a", Status: "ACTIVE", Created: true, DesiredState: DesiredPromote})
+	if errs, _ := ValidateUpdate(promoting, link()); len(errs) != 1 {
+		t.Fatalf("removing a promoting topic with the default must be refused: %v", errStrings(errs))
+	}
+	keep := link()
+	keep.Spec.MirrorTopicOptions = &kafkalinkv1alpha1.MirrorTopicOptions{DeleteRemovedMirrorTopics: ptr.To(false)}
+	errs, warnings = ValidateUpdate(promoting, keep)
+	if len(errs) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], "removed mirror topic is kept unchanged and no longer managed (mirrorTopicOptions.deleteRemovedMirrorTopics is false): a") {
+		t.Errorf("deleteRemovedMirrorTopics false: errs %v warnings %q", errStrings(errs), warnings)
 	}
 }

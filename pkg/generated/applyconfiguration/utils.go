@@ -84,6 +84,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &kafkalinkv1alpha1.OAuthRestAuthenticationApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OAuthSettings"):
 		return &kafkalinkv1alpha1.OAuthSettingsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PrivateKeyFile"):
+		return &kafkalinkv1alpha1.PrivateKeyFileApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ResourceFilter"):
 		return &kafkalinkv1alpha1.ResourceFilterApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RestAuthentication"):

@@ -68,6 +68,22 @@ const (
 	MirrorTopicStateFailover MirrorTopicState = "FAILOVER"
 )
 
+// MirrorTopicDirection says which cluster of a bidirectional link a mirror
+// topic lives on.
+// +kubebuilder:validation:Enum=toDestination;toSource
+type MirrorTopicDirection string
+
+const (
+	// DirectionToDestination: the mirror topic is created on the
+	// destination cluster and mirrors the source cluster's topic.
+	DirectionToDestination MirrorTopicDirection = "toDestination"
+	// DirectionToSource: the mirror topic is created on the source cluster
+	// (through sourceKafkaCluster.kafkaRestClassRef), under the same link
+	// there, and mirrors the destination cluster's topic. Bidirectional
+	// links only.
+	DirectionToSource MirrorTopicDirection = "toSource"
+)
+
 // MirrorTopicStates lists every desired state, in documentation order.
 var MirrorTopicStates = []MirrorTopicState{MirrorTopicStateActive, MirrorTopicStatePause, MirrorTopicStatePromote, MirrorTopicStateFailover}
 
@@ -95,10 +111,11 @@ const (
 	ConnectionModeInbound ConnectionMode = "Inbound"
 )
 
-// +kubebuilder:validation:XValidation:rule="!has(self.mirrorTopicOptions) || !has(self.mirrorTopicOptions.prefix) || !has(self.mirrorTopics) || self.mirrorTopics.all(t, has(t.sourceTopicName) && t.name == self.mirrorTopicOptions.prefix + t.sourceTopicName)",message="with mirrorTopicOptions.prefix set, every mirror topic needs sourceTopicName and its name must be the prefix followed by sourceTopicName"
+// +kubebuilder:validation:XValidation:rule="!has(self.mirrorTopicOptions) || !has(self.mirrorTopicOptions.prefix) || !has(self.mirrorTopics) || self.mirrorTopics.all(t, (has(t.direction) && t.direction == 'toSource') || (has(t.sourceTopicName) && t.name == self.mirrorTopicOptions.prefix + t.sourceTopicName))",message="with mirrorTopicOptions.prefix set, every toDestination mirror topic needs sourceTopicName and its name must be the prefix followed by sourceTopicName"
+// +kubebuilder:validation:XValidation:rule="!has(self.mirrorTopics) || !self.mirrorTopics.exists(t, has(t.direction) && t.direction == 'toSource') || (has(self.sourceInitiatedLink) && self.sourceInitiatedLink.linkMode == 'Bidirectional')",message="direction: toSource needs a bidirectional link (sourceInitiatedLink.linkMode: Bidirectional)"
 // +kubebuilder:validation:XValidation:rule="!has(self.sourceInitiatedLink) || self.sourceInitiatedLink.linkMode != 'Source' || !has(self.mirrorTopics) || size(self.mirrorTopics) == 0",message="mirrorTopics are not allowed on a linkMode: Source ClusterLink; list them on the destination's ClusterLink"
 // +kubebuilder:validation:XValidation:rule="(has(self.sourceInitiatedLink) ? self.sourceInitiatedLink.linkMode : 'Destination') == (has(oldSelf.sourceInitiatedLink) ? oldSelf.sourceInitiatedLink.linkMode : 'Destination')",message="sourceInitiatedLink.linkMode is immutable; create a new ClusterLink for a link of another mode"
-// +kubebuilder:validation:XValidation:rule="!has(self.sourceInitiatedLink) || !has(self.sourceInitiatedLink.connectionMode) || self.sourceInitiatedLink.connectionMode != 'Inbound' || has(self.sourceKafkaCluster.clusterID)",message="an Inbound link needs sourceKafkaCluster.clusterID"
+// +kubebuilder:validation:XValidation:rule="!has(self.sourceInitiatedLink) || !has(self.sourceInitiatedLink.connectionMode) || self.sourceInitiatedLink.connectionMode != 'Inbound' || has(self.sourceKafkaCluster.clusterID) || has(self.sourceKafkaCluster.kafkaRestClassRef)",message="an Inbound link needs the source cluster's id: sourceKafkaCluster.clusterID, or sourceKafkaCluster.kafkaRestClassRef to read it from"
 
 // ClusterLinkSpec is the desired state of a cluster link.
 type ClusterLinkSpec struct {
@@ -232,7 +249,7 @@ type KafkaRestClassRef struct {
 }
 
 // KafkaAuthenticationType is a Kafka client authentication mechanism.
-// +kubebuilder:validation:Enum=plain;scram;digest;mtls;oauth;oauthbearer;plain-passthrough
+// +kubebuilder:validation:Enum=plain;scram;digest;mtls;oauth;oauthbearer;plain-passthrough;none
 type KafkaAuthenticationType string
 
 const (
@@ -250,6 +267,9 @@ const (
 	KafkaAuthenticationOAuthBearer KafkaAuthenticationType = "oauthbearer"
 	// KafkaAuthenticationPlainPassthrough is SASL/PLAIN with a whole JAAS config from jaasConfigPassThrough.
 	KafkaAuthenticationPlainPassthrough KafkaAuthenticationType = "plain-passthrough"
+	// KafkaAuthenticationNone is no SASL authentication (TLS, if enabled,
+	// still applies; with sslClientAuthentication, a client certificate).
+	KafkaAuthenticationNone KafkaAuthenticationType = "none"
 )
 
 // KafkaAuthentication is how a cluster link authenticates to a Kafka listener.
@@ -273,6 +293,11 @@ type KafkaAuthentication struct {
 	// oauthSettings configure SASL/OAUTHBEARER token retrieval.
 	// +optional
 	OAuthSettings *OAuthSettings `json:"oauthSettings,omitempty"`
+	// sslClientAuthentication adds a TLS client certificate (fullchain.pem
+	// and privkey.pem from tls) to the authentication type, as mtls does on
+	// its own: for listeners that require both SASL and a client certificate.
+	// +optional
+	SSLClientAuthentication bool `json:"sslClientAuthentication,omitempty"`
 }
 
 // JaasConfig names a Secret with SASL credentials.
@@ -299,6 +324,36 @@ type SecretOrDirectory struct {
 
 // OAuthSettings configure SASL/OAUTHBEARER.
 type OAuthSettings struct {
+	// audience requested from the token endpoint.
+	// +optional
+	Audience string `json:"audience,omitempty"`
+	// scope requested in the token (sasl.oauthbearer.scope).
+	// +optional
+	Scope string `json:"scope,omitempty"`
+	// subClaimName is the JWT claim that holds the principal
+	// (sasl.oauthbearer.sub.claim.name).
+	// +optional
+	SubClaimName string `json:"subClaimName,omitempty"`
+	// loginConnectTimeoutMs is the token endpoint's connect timeout
+	// (sasl.login.connect.timeout.ms).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginConnectTimeoutMs *int32 `json:"loginConnectTimeoutMs,omitempty"`
+	// loginReadTimeoutMs is the token endpoint's read timeout
+	// (sasl.login.read.timeout.ms).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginReadTimeoutMs *int32 `json:"loginReadTimeoutMs,omitempty"`
+	// loginRetryBackoffMs is the first wait between token requests
+	// (sasl.login.retry.backoff.ms).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginRetryBackoffMs *int32 `json:"loginRetryBackoffMs,omitempty"`
+	// loginRetryBackoffMaxMs is the longest wait between token requests
+	// (sasl.login.retry.backoff.max.ms).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginRetryBackoffMaxMs *int32 `json:"loginRetryBackoffMaxMs,omitempty"`
 	// groupsClaimName is the JWT claim that holds groups.
 	// +optional
 	GroupsClaimName string `json:"groupsClaimName,omitempty"`
@@ -316,11 +371,16 @@ type OAuthSettings struct {
 	ClientAssertion *ClientAssertion `json:"clientAssertion,omitempty"`
 }
 
-// ClientAssertion configures OAuth client assertion.
+// ClientAssertion configures OAuth client assertion (RFC 7523): the client
+// authenticates to the token endpoint with a signed JWT instead of a secret.
 type ClientAssertion struct {
 	// clientId is the OAuth client id.
 	// +optional
 	ClientID string `json:"clientId,omitempty"`
+	// jwtTokenFile supplies a ready-made assertion instead of building one:
+	// a Secret or a directory holding it.
+	// +optional
+	JwtTokenFile *SecretOrDirectory `json:"jwtTokenFile,omitempty"`
 	// localClientAssertion builds the assertion locally from a private key.
 	// +optional
 	LocalClientAssertion *LocalClientAssertion `json:"localClientAssertion,omitempty"`
@@ -337,12 +397,38 @@ type LocalClientAssertion struct {
 	// audience of the assertion.
 	// +optional
 	Audience string `json:"audience,omitempty"`
-	// privateKeyFile names the Secret holding the signing key.
+	// privateKeyFile is the key the assertion is signed with.
 	// +optional
-	PrivateKeyFile *SecretKeyRef `json:"privateKeyFile,omitempty"`
-	// includeJtiClaim adds a jti claim to the assertion.
+	PrivateKeyFile *PrivateKeyFile `json:"privateKeyFile,omitempty"`
+	// includeJtiClaim adds a unique jti claim to the assertion.
 	// +optional
 	IncludeJtiClaim bool `json:"includeJtiClaim,omitempty"`
+	// includeNbfClaim adds a not-before (nbf) claim to the assertion.
+	// +optional
+	IncludeNbfClaim bool `json:"includeNbfClaim,omitempty"`
+	// tokenLifetime is how long the assertion is valid, in seconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	TokenLifetime *int32 `json:"tokenLifetime,omitempty"`
+}
+
+// PrivateKeyFile is a PEM private key in a Secret or a directory.
+type PrivateKeyFile struct {
+	// secretRef names a Secret in the referencing object's namespace.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SecretRef string `json:"secretRef,omitempty"`
+	// directoryPathInContainer is a directory in the controller's container
+	// holding the same keys as the Secret would.
+	// +optional
+	DirectoryPathInContainer string `json:"directoryPathInContainer,omitempty"`
+	// encryptedPrivateKey says the key is encrypted with a passphrase.
+	// +optional
+	EncryptedPrivateKey bool `json:"encryptedPrivateKey,omitempty"`
+	// includeAssertionTemplate says the Secret or directory also holds a
+	// template of the assertion's claims.
+	// +optional
+	IncludeAssertionTemplate bool `json:"includeAssertionTemplate,omitempty"`
 }
 
 // SecretKeyRef names a Secret in the referencing object's namespace.
@@ -381,7 +467,10 @@ type SourceInitiatedLink struct {
 	// +required
 	LinkMode LinkMode `json:"linkMode"`
 	// connectionMode says whether this side opens the connection (Outbound)
-	// or waits for it (Inbound; needs sourceKafkaCluster.clusterID).
+	// or waits for it (Inbound; needs the source cluster's id, from
+	// sourceKafkaCluster.clusterID or its kafkaRestClassRef). Default:
+	// Inbound for linkMode Destination (the source side connects to it),
+	// Outbound otherwise.
 	// +optional
 	ConnectionMode ConnectionMode `json:"connectionMode,omitempty"`
 }
@@ -425,6 +514,12 @@ type ResourceFilter struct {
 
 // ACLFilter selects ACLs to sync from the source.
 type ACLFilter struct {
+	// clusterLinkIds limit the filter to the ACLs of these cluster link ids
+	// (for bidirectional links, whose ACLs can be synced both ways).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	ClusterLinkIDs []string `json:"clusterLinkIds,omitempty"`
 	// resourceFilter selects the ACLs' resources.
 	// +required
 	ResourceFilter ACLResourceFilter `json:"resourceFilter"`
@@ -479,6 +574,13 @@ type MirrorTopicOptions struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
 	Prefix string `json:"prefix,omitempty"`
+	// deleteRemovedMirrorTopics says what happens to a mirror topic removed
+	// from spec.mirrorTopics. true (the default): it is deleted on its
+	// cluster, unless it was already promoted or failed over (then it is
+	// only no longer managed). false: it is never deleted, only no longer
+	// managed; it stays a mirror topic in whatever state it was.
+	// +optional
+	DeleteRemovedMirrorTopics *bool `json:"deleteRemovedMirrorTopics,omitempty"`
 }
 
 // AutoCreateTopics configures auto-created mirror topics.
@@ -494,6 +596,7 @@ type AutoCreateTopics struct {
 }
 
 // +kubebuilder:validation:XValidation:rule="(has(self.sourceTopicName) ? self.sourceTopicName : self.name) == (has(oldSelf.sourceTopicName) ? oldSelf.sourceTopicName : oldSelf.name)",message="sourceTopicName is immutable: remove the mirror topic and add a new one instead"
+// +kubebuilder:validation:XValidation:rule="(has(self.direction) ? self.direction : 'toDestination') == (has(oldSelf.direction) ? oldSelf.direction : 'toDestination')",message="direction is immutable: the mirror topic lives on one cluster; remove it and add a new one for the other direction"
 
 // MirrorTopic is a mirror topic on the destination and its desired state.
 type MirrorTopic struct {
@@ -524,6 +627,20 @@ type MirrorTopic struct {
 	// +optional
 	// +kubebuilder:default=ACTIVE
 	State MirrorTopicState `json:"state,omitempty"`
+	// direction is where the mirror topic lives on a linkMode: Bidirectional
+	// link: toDestination (the default) on the destination cluster,
+	// mirroring from the source; toSource on the source cluster, mirroring
+	// from the destination. Immutable.
+	// +optional
+	Direction MirrorTopicDirection `json:"direction,omitempty"`
+}
+
+// EffectiveDirection returns direction, toDestination when empty.
+func (m *MirrorTopic) EffectiveDirection() MirrorTopicDirection {
+	if m.Direction == "" {
+		return DirectionToDestination
+	}
+	return m.Direction
 }
 
 // SourceName returns the source topic name: sourceTopicName, else name.
@@ -622,6 +739,10 @@ type MirrorTopicStatus struct {
 	// PAUSED, PENDING_STOPPED, STOPPED, ...), or ABSENT.
 	// +optional
 	Status string `json:"status,omitempty"`
+	// direction is toSource for a mirror topic on the source cluster of a
+	// bidirectional link; omitted for toDestination.
+	// +optional
+	Direction MirrorTopicDirection `json:"direction,omitempty"`
 	// desiredState is the state from spec this status was planned against.
 	// +optional
 	DesiredState MirrorTopicState `json:"desiredState,omitempty"`
@@ -676,4 +797,31 @@ func (s *ClusterLinkSpec) LinkMode() LinkMode {
 		return LinkModeDestination
 	}
 	return s.SourceInitiatedLink.LinkMode
+}
+
+// ConnectionMode returns the effective connection mode: sourceInitiatedLink's
+// connectionMode when set; otherwise Inbound for the destination side of a
+// source-initiated link (linkMode Destination: the source connects to it),
+// and Outbound for everything else.
+func (s *ClusterLinkSpec) ConnectionMode() ConnectionMode {
+	sil := s.SourceInitiatedLink
+	switch {
+	case sil == nil:
+		return ConnectionModeOutbound
+	case sil.ConnectionMode != "":
+		return sil.ConnectionMode
+	case sil.LinkMode == LinkModeDestination:
+		return ConnectionModeInbound
+	}
+	return ConnectionModeOutbound
+}
+
+// HasToSourceTopics reports whether any mirror topic has direction toSource.
+func (s *ClusterLinkSpec) HasToSourceTopics() bool {
+	for i := range s.MirrorTopics {
+		if s.MirrorTopics[i].Direction == DirectionToSource {
+			return true
+		}
+	}
+	return false
 }

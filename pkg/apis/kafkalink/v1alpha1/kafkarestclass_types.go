@@ -9,7 +9,7 @@ import (
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=krc,categories=kafkalink
-// +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.spec.kafkaRest.endpoint`
+// +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`,description="The REST endpoint in use: spec.kafkaRest.endpoint, or the one resolved through spec.kafkaClusterRef"
 // +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.status.kafkaClusterID`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
@@ -32,14 +32,19 @@ type KafkaRestClass struct {
 }
 
 // KafkaRestClassSpec is how to reach a Kafka REST API v3.
+// +kubebuilder:validation:XValidation:rule="has(self.kafkaClusterRef) || (has(self.kafkaRest) && has(self.kafkaRest.endpoint))",message="give spec.kafkaRest.endpoint, or spec.kafkaClusterRef naming a CFK Kafka resource to resolve it from"
 type KafkaRestClassSpec struct {
-	// kafkaClusterRef names the Kafka cluster. Informational in kafkalink.
+	// kafkaClusterRef names a CFK Kafka resource (platform.confluent.io/v1beta1)
+	// to resolve the REST endpoint, cluster id and TLS from, when
+	// kafkaRest.endpoint is not set. Resolved only where the Kafka CRD is
+	// installed; status says what is missing otherwise.
 	// +optional
 	KafkaClusterRef *KafkaClusterRef `json:"kafkaClusterRef,omitempty"`
 
-	// kafkaRest is the REST endpoint and its credentials.
-	// +required
-	KafkaRest KafkaRestSpec `json:"kafkaRest"`
+	// kafkaRest is the REST endpoint and its credentials. The endpoint may be
+	// omitted when kafkaClusterRef is given.
+	// +optional
+	KafkaRest KafkaRestSpec `json:"kafkaRest,omitempty"`
 
 	// secondaryKafkaClusterRef is accepted for CFK compatibility
 	// (centralized RBAC) and ignored.
@@ -75,11 +80,12 @@ type KafkaClusterRef struct {
 type KafkaRestSpec struct {
 	// endpoint is the REST base URL, http(s)://host:port. The API prefix is
 	// discovered (/kafka/v3 for Confluent Server and Cloud, /v3 for a
-	// standalone REST Proxy) unless the URL ends with it.
-	// +required
+	// standalone REST Proxy) unless the URL ends with it. Required unless
+	// spec.kafkaClusterRef is given; it wins over kafkaClusterRef when both are.
+	// +optional
 	// +kubebuilder:validation:Pattern=`^https?://.*`
 	// +kubebuilder:validation:MaxLength=2048
-	Endpoint string `json:"endpoint"`
+	Endpoint string `json:"endpoint,omitempty"`
 
 	// kafkaClusterID is the cluster id; read with GET /clusters when unset.
 	// +optional
@@ -95,7 +101,7 @@ type KafkaRestSpec struct {
 }
 
 // RestAuthenticationType is a REST API authentication mechanism.
-// +kubebuilder:validation:Enum=basic;bearer;mtls;oauth
+// +kubebuilder:validation:Enum=basic;bearer;mtls;oauth;none
 type RestAuthenticationType string
 
 const (
@@ -105,8 +111,11 @@ const (
 	RestAuthenticationBearer RestAuthenticationType = "bearer"
 	// RestAuthenticationMTLS is a TLS client certificate from tls.
 	RestAuthenticationMTLS RestAuthenticationType = "mtls"
-	// RestAuthenticationOAuth is accepted for CFK compatibility; not yet supported.
+	// RestAuthenticationOAuth is an OAuth bearer token from oauth.
 	RestAuthenticationOAuth RestAuthenticationType = "oauth"
+	// RestAuthenticationNone sends no credentials (with
+	// sslClientAuthentication, a client certificate).
+	RestAuthenticationNone RestAuthenticationType = "none"
 )
 
 // RestAuthentication is how to authenticate to a REST API.
@@ -123,9 +132,13 @@ type RestAuthentication struct {
 	// bearer token: a Secret (key bearer.txt) or a directory holding it.
 	// +optional
 	Bearer *SecretOrDirectory `json:"bearer,omitempty"`
-	// oauth is accepted for CFK compatibility.
+	// oauth is OAuth client credentials or a client assertion.
 	// +optional
 	OAuth *OAuthRestAuthentication `json:"oauth,omitempty"`
+	// sslClientAuthentication adds a TLS client certificate (fullchain.pem
+	// and privkey.pem from tls) to the authentication type.
+	// +optional
+	SSLClientAuthentication bool `json:"sslClientAuthentication,omitempty"`
 }
 
 // BasicAuthentication is HTTP basic credentials.
@@ -148,6 +161,10 @@ type BasicAuthentication struct {
 	// +optional
 	// +listType=atomic
 	RestrictedRoles []string `json:"restrictedRoles,omitempty"`
+	// ignoreRoles is accepted for CFK compatibility and ignored (a REST
+	// client has no role check to skip).
+	// +optional
+	IgnoreRoles bool `json:"ignoreRoles,omitempty"`
 }
 
 // OAuthRestAuthentication is accepted for CFK compatibility.
@@ -186,6 +203,26 @@ type OAuthClientConfiguration struct {
 	// audience requested.
 	// +optional
 	Audience string `json:"audience,omitempty"`
+	// loginConnectTimeoutMs is the token endpoint's connect timeout.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginConnectTimeoutMs *int32 `json:"loginConnectTimeoutMs,omitempty"`
+	// loginReadTimeoutMs is the token endpoint's read timeout.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginReadTimeoutMs *int32 `json:"loginReadTimeoutMs,omitempty"`
+	// loginRetryBackoffMs is the first wait between token requests.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginRetryBackoffMs *int32 `json:"loginRetryBackoffMs,omitempty"`
+	// loginRetryBackoffMaxMs is the longest wait between token requests.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LoginRetryBackoffMaxMs *int32 `json:"loginRetryBackoffMaxMs,omitempty"`
+	// clientAssertion authenticates the client to the token endpoint with a
+	// signed JWT instead of a client secret.
+	// +optional
+	ClientAssertion *ClientAssertion `json:"clientAssertion,omitempty"`
 }
 
 // RestTLS is the TLS material for an https REST endpoint.
@@ -220,6 +257,10 @@ type KafkaRestClassStatus struct {
 	// apiPrefix is the REST API prefix in use (/kafka/v3 or /v3).
 	// +optional
 	APIPrefix string `json:"apiPrefix,omitempty"`
+	// endpoint is the REST endpoint in use: spec.kafkaRest.endpoint, or the
+	// one resolved through spec.kafkaClusterRef.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

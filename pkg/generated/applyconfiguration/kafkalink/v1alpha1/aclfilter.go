@@ -23,6 +23,9 @@ package v1alpha1
 //
 // ACLFilter selects ACLs to sync from the source.
 type ACLFilterApplyConfiguration struct {
+	// clusterLinkIds limit the filter to the ACLs of these cluster link ids
+	// (for bidirectional links, whose ACLs can be synced both ways).
+	ClusterLinkIDs []string `json:"clusterLinkIds,omitempty"`
 	// resourceFilter selects the ACLs' resources.
 	ResourceFilter *ACLResourceFilterApplyConfiguration `json:"resourceFilter,omitempty"`
 	// accessFilter selects the ACLs' principals and operations.
@@ -33,6 +36,16 @@ type ACLFilterApplyConfiguration struct {
 // apply.
 func ACLFilter() *ACLFilterApplyConfiguration {
 	return &ACLFilterApplyConfiguration{}
+}
+
+// WithClusterLinkIDs adds the given value to the ClusterLinkIDs field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the ClusterLinkIDs field.
+func (b *ACLFilterApplyConfiguration) WithClusterLinkIDs(values ...string) *ACLFilterApplyConfiguration {
+	for i := range values {
+		b.ClusterLinkIDs = append(b.ClusterLinkIDs, values[i])
+	}
+	return b
 }
 
 // WithResourceFilter sets the ResourceFilter field in the declarative configuration to the given value

@@ -33,6 +33,9 @@ type BasicAuthenticationApplyConfiguration struct {
 	Roles []string `json:"roles,omitempty"`
 	// restrictedRoles are accepted for CFK compatibility and ignored.
 	RestrictedRoles []string `json:"restrictedRoles,omitempty"`
+	// ignoreRoles is accepted for CFK compatibility and ignored (a REST
+	// client has no role check to skip).
+	IgnoreRoles *bool `json:"ignoreRoles,omitempty"`
 }
 
 // BasicAuthenticationApplyConfiguration constructs a declarative configuration of the BasicAuthentication type for use with
@@ -82,5 +85,13 @@ func (b *BasicAuthenticationApplyConfiguration) WithRestrictedRoles(values ...st
 	for i := range values {
 		b.RestrictedRoles = append(b.RestrictedRoles, values[i])
 	}
+	return b
+}
+
+// WithIgnoreRoles sets the IgnoreRoles field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the IgnoreRoles field is set to the value of the last call.
+func (b *BasicAuthenticationApplyConfiguration) WithIgnoreRoles(value bool) *BasicAuthenticationApplyConfiguration {
+	b.IgnoreRoles = &value
 	return b
 }

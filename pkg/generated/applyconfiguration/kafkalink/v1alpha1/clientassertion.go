@@ -21,10 +21,14 @@ package v1alpha1
 // ClientAssertionApplyConfiguration represents a declarative configuration of the ClientAssertion type for use
 // with apply.
 //
-// ClientAssertion configures OAuth client assertion.
+// ClientAssertion configures OAuth client assertion (RFC 7523): the client
+// authenticates to the token endpoint with a signed JWT instead of a secret.
 type ClientAssertionApplyConfiguration struct {
 	// clientId is the OAuth client id.
 	ClientID *string `json:"clientId,omitempty"`
+	// jwtTokenFile supplies a ready-made assertion instead of building one:
+	// a Secret or a directory holding it.
+	JwtTokenFile *SecretOrDirectoryApplyConfiguration `json:"jwtTokenFile,omitempty"`
 	// localClientAssertion builds the assertion locally from a private key.
 	LocalClientAssertion *LocalClientAssertionApplyConfiguration `json:"localClientAssertion,omitempty"`
 }
@@ -40,6 +44,14 @@ func ClientAssertion() *ClientAssertionApplyConfiguration {
 // If called multiple times, the ClientID field is set to the value of the last call.
 func (b *ClientAssertionApplyConfiguration) WithClientID(value string) *ClientAssertionApplyConfiguration {
 	b.ClientID = &value
+	return b
+}
+
+// WithJwtTokenFile sets the JwtTokenFile field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the JwtTokenFile field is set to the value of the last call.
+func (b *ClientAssertionApplyConfiguration) WithJwtTokenFile(value *SecretOrDirectoryApplyConfiguration) *ClientAssertionApplyConfiguration {
+	b.JwtTokenFile = value
 	return b
 }
 

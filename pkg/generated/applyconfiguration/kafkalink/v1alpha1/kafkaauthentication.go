@@ -39,6 +39,10 @@ type KafkaAuthenticationApplyConfiguration struct {
 	OAuthBearer *SecretOrDirectoryApplyConfiguration `json:"oauthbearer,omitempty"`
 	// oauthSettings configure SASL/OAUTHBEARER token retrieval.
 	OAuthSettings *OAuthSettingsApplyConfiguration `json:"oauthSettings,omitempty"`
+	// sslClientAuthentication adds a TLS client certificate (fullchain.pem
+	// and privkey.pem from tls) to the authentication type, as mtls does on
+	// its own: for listeners that require both SASL and a client certificate.
+	SSLClientAuthentication *bool `json:"sslClientAuthentication,omitempty"`
 }
 
 // KafkaAuthenticationApplyConfiguration constructs a declarative configuration of the KafkaAuthentication type for use with
@@ -84,5 +88,13 @@ func (b *KafkaAuthenticationApplyConfiguration) WithOAuthBearer(value *SecretOrD
 // If called multiple times, the OAuthSettings field is set to the value of the last call.
 func (b *KafkaAuthenticationApplyConfiguration) WithOAuthSettings(value *OAuthSettingsApplyConfiguration) *KafkaAuthenticationApplyConfiguration {
 	b.OAuthSettings = value
+	return b
+}
+
+// WithSSLClientAuthentication sets the SSLClientAuthentication field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the SSLClientAuthentication field is set to the value of the last call.
+func (b *KafkaAuthenticationApplyConfiguration) WithSSLClientAuthentication(value bool) *KafkaAuthenticationApplyConfiguration {
+	b.SSLClientAuthentication = &value
 	return b
 }

@@ -23,9 +23,13 @@ package v1alpha1
 //
 // KafkaRestClassSpec is how to reach a Kafka REST API v3.
 type KafkaRestClassSpecApplyConfiguration struct {
-	// kafkaClusterRef names the Kafka cluster. Informational in kafkalink.
+	// kafkaClusterRef names a CFK Kafka resource (platform.confluent.io/v1beta1)
+	// to resolve the REST endpoint, cluster id and TLS from, when
+	// kafkaRest.endpoint is not set. Resolved only where the Kafka CRD is
+	// installed; status says what is missing otherwise.
 	KafkaClusterRef *KafkaClusterRefApplyConfiguration `json:"kafkaClusterRef,omitempty"`
-	// kafkaRest is the REST endpoint and its credentials.
+	// kafkaRest is the REST endpoint and its credentials. The endpoint may be
+	// omitted when kafkaClusterRef is given.
 	KafkaRest *KafkaRestSpecApplyConfiguration `json:"kafkaRest,omitempty"`
 	// secondaryKafkaClusterRef is accepted for CFK compatibility
 	// (centralized RBAC) and ignored.

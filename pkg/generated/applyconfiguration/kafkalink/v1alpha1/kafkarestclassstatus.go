@@ -35,6 +35,9 @@ type KafkaRestClassStatusApplyConfiguration struct {
 	KafkaClusterID *string `json:"kafkaClusterID,omitempty"`
 	// apiPrefix is the REST API prefix in use (/kafka/v3 or /v3).
 	APIPrefix *string `json:"apiPrefix,omitempty"`
+	// endpoint is the REST endpoint in use: spec.kafkaRest.endpoint, or the
+	// one resolved through spec.kafkaClusterRef.
+	Endpoint *string `json:"endpoint,omitempty"`
 }
 
 // KafkaRestClassStatusApplyConfiguration constructs a declarative configuration of the KafkaRestClassStatus type for use with
@@ -77,5 +80,13 @@ func (b *KafkaRestClassStatusApplyConfiguration) WithKafkaClusterID(value string
 // If called multiple times, the APIPrefix field is set to the value of the last call.
 func (b *KafkaRestClassStatusApplyConfiguration) WithAPIPrefix(value string) *KafkaRestClassStatusApplyConfiguration {
 	b.APIPrefix = &value
+	return b
+}
+
+// WithEndpoint sets the Endpoint field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Endpoint field is set to the value of the last call.
+func (b *KafkaRestClassStatusApplyConfiguration) WithEndpoint(value string) *KafkaRestClassStatusApplyConfiguration {
+	b.Endpoint = &value
 	return b
 }

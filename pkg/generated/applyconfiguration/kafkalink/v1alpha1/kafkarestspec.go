@@ -25,7 +25,8 @@ package v1alpha1
 type KafkaRestSpecApplyConfiguration struct {
 	// endpoint is the REST base URL, http(s)://host:port. The API prefix is
 	// discovered (/kafka/v3 for Confluent Server and Cloud, /v3 for a
-	// standalone REST Proxy) unless the URL ends with it.
+	// standalone REST Proxy) unless the URL ends with it. Required unless
+	// spec.kafkaClusterRef is given; it wins over kafkaClusterRef when both are.
 	Endpoint *string `json:"endpoint,omitempty"`
 	// kafkaClusterID is the cluster id; read with GET /clusters when unset.
 	KafkaClusterID *string `json:"kafkaClusterID,omitempty"`

@@ -29,10 +29,14 @@ type LocalClientAssertionApplyConfiguration struct {
 	Subject *string `json:"subject,omitempty"`
 	// audience of the assertion.
 	Audience *string `json:"audience,omitempty"`
-	// privateKeyFile names the Secret holding the signing key.
-	PrivateKeyFile *SecretKeyRefApplyConfiguration `json:"privateKeyFile,omitempty"`
-	// includeJtiClaim adds a jti claim to the assertion.
+	// privateKeyFile is the key the assertion is signed with.
+	PrivateKeyFile *PrivateKeyFileApplyConfiguration `json:"privateKeyFile,omitempty"`
+	// includeJtiClaim adds a unique jti claim to the assertion.
 	IncludeJtiClaim *bool `json:"includeJtiClaim,omitempty"`
+	// includeNbfClaim adds a not-before (nbf) claim to the assertion.
+	IncludeNbfClaim *bool `json:"includeNbfClaim,omitempty"`
+	// tokenLifetime is how long the assertion is valid, in seconds.
+	TokenLifetime *int32 `json:"tokenLifetime,omitempty"`
 }
 
 // LocalClientAssertionApplyConfiguration constructs a declarative configuration of the LocalClientAssertion type for use with
@@ -68,7 +72,7 @@ func (b *LocalClientAssertionApplyConfiguration) WithAudience(value string) *Loc
 // WithPrivateKeyFile sets the PrivateKeyFile field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the PrivateKeyFile field is set to the value of the last call.
-func (b *LocalClientAssertionApplyConfiguration) WithPrivateKeyFile(value *SecretKeyRefApplyConfiguration) *LocalClientAssertionApplyConfiguration {
+func (b *LocalClientAssertionApplyConfiguration) WithPrivateKeyFile(value *PrivateKeyFileApplyConfiguration) *LocalClientAssertionApplyConfiguration {
 	b.PrivateKeyFile = value
 	return b
 }
@@ -78,5 +82,21 @@ func (b *LocalClientAssertionApplyConfiguration) WithPrivateKeyFile(value *Secre
 // If called multiple times, the IncludeJtiClaim field is set to the value of the last call.
 func (b *LocalClientAssertionApplyConfiguration) WithIncludeJtiClaim(value bool) *LocalClientAssertionApplyConfiguration {
 	b.IncludeJtiClaim = &value
+	return b
+}
+
+// WithIncludeNbfClaim sets the IncludeNbfClaim field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the IncludeNbfClaim field is set to the value of the last call.
+func (b *LocalClientAssertionApplyConfiguration) WithIncludeNbfClaim(value bool) *LocalClientAssertionApplyConfiguration {
+	b.IncludeNbfClaim = &value
+	return b
+}
+
+// WithTokenLifetime sets the TokenLifetime field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the TokenLifetime field is set to the value of the last call.
+func (b *LocalClientAssertionApplyConfiguration) WithTokenLifetime(value int32) *LocalClientAssertionApplyConfiguration {
+	b.TokenLifetime = &value
 	return b
 }

@@ -41,6 +41,11 @@ type MirrorTopicApplyConfiguration struct {
 	// FAILOVER. A new mirror topic must start ACTIVE or PAUSE. PROMOTE and
 	// FAILOVER are one-way; PROMOTE may be escalated to FAILOVER.
 	State *kafkalinkv1alpha1.MirrorTopicState `json:"state,omitempty"`
+	// direction is where the mirror topic lives on a linkMode: Bidirectional
+	// link: toDestination (the default) on the destination cluster,
+	// mirroring from the source; toSource on the source cluster, mirroring
+	// from the destination. Immutable.
+	Direction *kafkalinkv1alpha1.MirrorTopicDirection `json:"direction,omitempty"`
 }
 
 // MirrorTopicApplyConfiguration constructs a declarative configuration of the MirrorTopic type for use with
@@ -92,5 +97,13 @@ func (b *MirrorTopicApplyConfiguration) WithConfigs(entries map[string]string) *
 // If called multiple times, the State field is set to the value of the last call.
 func (b *MirrorTopicApplyConfiguration) WithState(value kafkalinkv1alpha1.MirrorTopicState) *MirrorTopicApplyConfiguration {
 	b.State = &value
+	return b
+}
+
+// WithDirection sets the Direction field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Direction field is set to the value of the last call.
+func (b *MirrorTopicApplyConfiguration) WithDirection(value kafkalinkv1alpha1.MirrorTopicDirection) *MirrorTopicApplyConfiguration {
+	b.Direction = &value
 	return b
 }

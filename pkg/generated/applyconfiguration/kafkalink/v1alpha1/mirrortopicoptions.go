@@ -30,6 +30,12 @@ type MirrorTopicOptionsApplyConfiguration struct {
 	// prefix (link config cluster.link.prefix) is prepended to source topic
 	// names; every mirror topic name must then be prefix + sourceTopicName.
 	Prefix *string `json:"prefix,omitempty"`
+	// deleteRemovedMirrorTopics says what happens to a mirror topic removed
+	// from spec.mirrorTopics. true (the default): it is deleted on its
+	// cluster, unless it was already promoted or failed over (then it is
+	// only no longer managed). false: it is never deleted, only no longer
+	// managed; it stays a mirror topic in whatever state it was.
+	DeleteRemovedMirrorTopics *bool `json:"deleteRemovedMirrorTopics,omitempty"`
 }
 
 // MirrorTopicOptionsApplyConfiguration constructs a declarative configuration of the MirrorTopicOptions type for use with
@@ -51,5 +57,13 @@ func (b *MirrorTopicOptionsApplyConfiguration) WithAutoCreateTopics(value *AutoC
 // If called multiple times, the Prefix field is set to the value of the last call.
 func (b *MirrorTopicOptionsApplyConfiguration) WithPrefix(value string) *MirrorTopicOptionsApplyConfiguration {
 	b.Prefix = &value
+	return b
+}
+
+// WithDeleteRemovedMirrorTopics sets the DeleteRemovedMirrorTopics field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the DeleteRemovedMirrorTopics field is set to the value of the last call.
+func (b *MirrorTopicOptionsApplyConfiguration) WithDeleteRemovedMirrorTopics(value bool) *MirrorTopicOptionsApplyConfiguration {
+	b.DeleteRemovedMirrorTopics = &value
 	return b
 }

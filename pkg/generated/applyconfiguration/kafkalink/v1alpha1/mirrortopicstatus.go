@@ -36,6 +36,9 @@ type MirrorTopicStatusApplyConfiguration struct {
 	// status is the mirror_status observed on the destination (ACTIVE,
 	// PAUSED, PENDING_STOPPED, STOPPED, ...), or ABSENT.
 	Status *string `json:"status,omitempty"`
+	// direction is toSource for a mirror topic on the source cluster of a
+	// bidirectional link; omitted for toDestination.
+	Direction *kafkalinkv1alpha1.MirrorTopicDirection `json:"direction,omitempty"`
 	// desiredState is the state from spec this status was planned against.
 	DesiredState *kafkalinkv1alpha1.MirrorTopicState `json:"desiredState,omitempty"`
 	// created is true once the controller has seen the mirror topic exist.
@@ -77,6 +80,14 @@ func (b *MirrorTopicStatusApplyConfiguration) WithSourceTopicName(value string) 
 // If called multiple times, the Status field is set to the value of the last call.
 func (b *MirrorTopicStatusApplyConfiguration) WithStatus(value string) *MirrorTopicStatusApplyConfiguration {
 	b.Status = &value
+	return b
+}
+
+// WithDirection sets the Direction field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Direction field is set to the value of the last call.
+func (b *MirrorTopicStatusApplyConfiguration) WithDirection(value kafkalinkv1alpha1.MirrorTopicDirection) *MirrorTopicStatusApplyConfiguration {
+	b.Direction = &value
 	return b
 }
 

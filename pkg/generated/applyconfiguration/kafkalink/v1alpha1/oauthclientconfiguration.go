@@ -37,6 +37,17 @@ type OAuthClientConfigurationApplyConfiguration struct {
 	Scope *string `json:"scope,omitempty"`
 	// audience requested.
 	Audience *string `json:"audience,omitempty"`
+	// loginConnectTimeoutMs is the token endpoint's connect timeout.
+	LoginConnectTimeoutMs *int32 `json:"loginConnectTimeoutMs,omitempty"`
+	// loginReadTimeoutMs is the token endpoint's read timeout.
+	LoginReadTimeoutMs *int32 `json:"loginReadTimeoutMs,omitempty"`
+	// loginRetryBackoffMs is the first wait between token requests.
+	LoginRetryBackoffMs *int32 `json:"loginRetryBackoffMs,omitempty"`
+	// loginRetryBackoffMaxMs is the longest wait between token requests.
+	LoginRetryBackoffMaxMs *int32 `json:"loginRetryBackoffMaxMs,omitempty"`
+	// clientAssertion authenticates the client to the token endpoint with a
+	// signed JWT instead of a client secret.
+	ClientAssertion *ClientAssertionApplyConfiguration `json:"clientAssertion,omitempty"`
 }
 
 // OAuthClientConfigurationApplyConfiguration constructs a declarative configuration of the OAuthClientConfiguration type for use with
@@ -98,5 +109,45 @@ func (b *OAuthClientConfigurationApplyConfiguration) WithScope(value string) *OA
 // If called multiple times, the Audience field is set to the value of the last call.
 func (b *OAuthClientConfigurationApplyConfiguration) WithAudience(value string) *OAuthClientConfigurationApplyConfiguration {
 	b.Audience = &value
+	return b
+}
+
+// WithLoginConnectTimeoutMs sets the LoginConnectTimeoutMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginConnectTimeoutMs field is set to the value of the last call.
+func (b *OAuthClientConfigurationApplyConfiguration) WithLoginConnectTimeoutMs(value int32) *OAuthClientConfigurationApplyConfiguration {
+	b.LoginConnectTimeoutMs = &value
+	return b
+}
+
+// WithLoginReadTimeoutMs sets the LoginReadTimeoutMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginReadTimeoutMs field is set to the value of the last call.
+func (b *OAuthClientConfigurationApplyConfiguration) WithLoginReadTimeoutMs(value int32) *OAuthClientConfigurationApplyConfiguration {
+	b.LoginReadTimeoutMs = &value
+	return b
+}
+
+// WithLoginRetryBackoffMs sets the LoginRetryBackoffMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginRetryBackoffMs field is set to the value of the last call.
+func (b *OAuthClientConfigurationApplyConfiguration) WithLoginRetryBackoffMs(value int32) *OAuthClientConfigurationApplyConfiguration {
+	b.LoginRetryBackoffMs = &value
+	return b
+}
+
+// WithLoginRetryBackoffMaxMs sets the LoginRetryBackoffMaxMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginRetryBackoffMaxMs field is set to the value of the last call.
+func (b *OAuthClientConfigurationApplyConfiguration) WithLoginRetryBackoffMaxMs(value int32) *OAuthClientConfigurationApplyConfiguration {
+	b.LoginRetryBackoffMaxMs = &value
+	return b
+}
+
+// WithClientAssertion sets the ClientAssertion field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ClientAssertion field is set to the value of the last call.
+func (b *OAuthClientConfigurationApplyConfiguration) WithClientAssertion(value *ClientAssertionApplyConfiguration) *OAuthClientConfigurationApplyConfiguration {
+	b.ClientAssertion = value
 	return b
 }

@@ -23,6 +23,25 @@ package v1alpha1
 //
 // OAuthSettings configure SASL/OAUTHBEARER.
 type OAuthSettingsApplyConfiguration struct {
+	// audience requested from the token endpoint.
+	Audience *string `json:"audience,omitempty"`
+	// scope requested in the token (sasl.oauthbearer.scope).
+	Scope *string `json:"scope,omitempty"`
+	// subClaimName is the JWT claim that holds the principal
+	// (sasl.oauthbearer.sub.claim.name).
+	SubClaimName *string `json:"subClaimName,omitempty"`
+	// loginConnectTimeoutMs is the token endpoint's connect timeout
+	// (sasl.login.connect.timeout.ms).
+	LoginConnectTimeoutMs *int32 `json:"loginConnectTimeoutMs,omitempty"`
+	// loginReadTimeoutMs is the token endpoint's read timeout
+	// (sasl.login.read.timeout.ms).
+	LoginReadTimeoutMs *int32 `json:"loginReadTimeoutMs,omitempty"`
+	// loginRetryBackoffMs is the first wait between token requests
+	// (sasl.login.retry.backoff.ms).
+	LoginRetryBackoffMs *int32 `json:"loginRetryBackoffMs,omitempty"`
+	// loginRetryBackoffMaxMs is the longest wait between token requests
+	// (sasl.login.retry.backoff.max.ms).
+	LoginRetryBackoffMaxMs *int32 `json:"loginRetryBackoffMaxMs,omitempty"`
 	// groupsClaimName is the JWT claim that holds groups.
 	GroupsClaimName *string `json:"groupsClaimName,omitempty"`
 	// jwksEndpointUri is the JWKS endpoint of the identity provider.
@@ -39,6 +58,62 @@ type OAuthSettingsApplyConfiguration struct {
 // apply.
 func OAuthSettings() *OAuthSettingsApplyConfiguration {
 	return &OAuthSettingsApplyConfiguration{}
+}
+
+// WithAudience sets the Audience field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Audience field is set to the value of the last call.
+func (b *OAuthSettingsApplyConfiguration) WithAudience(value string) *OAuthSettingsApplyConfiguration {
+	b.Audience = &value
+	return b
+}
+
+// WithScope sets the Scope field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Scope field is set to the value of the last call.
+func (b *OAuthSettingsApplyConfiguration) WithScope(value string) *OAuthSettingsApplyConfiguration {
+	b.Scope = &value
+	return b
+}
+
+// WithSubClaimName sets the SubClaimName field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the SubClaimName field is set to the value of the last call.
+func (b *OAuthSettingsApplyConfiguration) WithSubClaimName(value string) *OAuthSettingsApplyConfiguration {
+	b.SubClaimName = &value
+	return b
+}
+
+// WithLoginConnectTimeoutMs sets the LoginConnectTimeoutMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginConnectTimeoutMs field is set to the value of the last call.
+func (b *OAuthSettingsApplyConfiguration) WithLoginConnectTimeoutMs(value int32) *OAuthSettingsApplyConfiguration {
+	b.LoginConnectTimeoutMs = &value
+	return b
+}
+
+// WithLoginReadTimeoutMs sets the LoginReadTimeoutMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginReadTimeoutMs field is set to the value of the last call.
+func (b *OAuthSettingsApplyConfiguration) WithLoginReadTimeoutMs(value int32) *OAuthSettingsApplyConfiguration {
+	b.LoginReadTimeoutMs = &value
+	return b
+}
+
+// WithLoginRetryBackoffMs sets the LoginRetryBackoffMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginRetryBackoffMs field is set to the value of the last call.
+func (b *OAuthSettingsApplyConfiguration) WithLoginRetryBackoffMs(value int32) *OAuthSettingsApplyConfiguration {
+	b.LoginRetryBackoffMs = &value
+	return b
+}
+
+// WithLoginRetryBackoffMaxMs sets the LoginRetryBackoffMaxMs field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LoginRetryBackoffMaxMs field is set to the value of the last call.
+func (b *OAuthSettingsApplyConfiguration) WithLoginRetryBackoffMaxMs(value int32) *OAuthSettingsApplyConfiguration {
+	b.LoginRetryBackoffMaxMs = &value
+	return b
 }
 
 // WithGroupsClaimName sets the GroupsClaimName field in the declarative configuration to the given value

@@ -34,8 +34,11 @@ type RestAuthenticationApplyConfiguration struct {
 	Basic *BasicAuthenticationApplyConfiguration `json:"basic,omitempty"`
 	// bearer token: a Secret (key bearer.txt) or a directory holding it.
 	Bearer *SecretOrDirectoryApplyConfiguration `json:"bearer,omitempty"`
-	// oauth is accepted for CFK compatibility.
+	// oauth is OAuth client credentials or a client assertion.
 	OAuth *OAuthRestAuthenticationApplyConfiguration `json:"oauth,omitempty"`
+	// sslClientAuthentication adds a TLS client certificate (fullchain.pem
+	// and privkey.pem from tls) to the authentication type.
+	SSLClientAuthentication *bool `json:"sslClientAuthentication,omitempty"`
 }
 
 // RestAuthenticationApplyConfiguration constructs a declarative configuration of the RestAuthentication type for use with
@@ -73,5 +76,13 @@ func (b *RestAuthenticationApplyConfiguration) WithBearer(value *SecretOrDirecto
 // If called multiple times, the OAuth field is set to the value of the last call.
 func (b *RestAuthenticationApplyConfiguration) WithOAuth(value *OAuthRestAuthenticationApplyConfiguration) *RestAuthenticationApplyConfiguration {
 	b.OAuth = value
+	return b
+}
+
+// WithSSLClientAuthentication sets the SSLClientAuthentication field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the SSLClientAuthentication field is set to the value of the last call.
+func (b *RestAuthenticationApplyConfiguration) WithSSLClientAuthentication(value bool) *RestAuthenticationApplyConfiguration {
+	b.SSLClientAuthentication = &value
 	return b
 }
