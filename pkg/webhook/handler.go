@@ -442,6 +442,7 @@ func (h *Handler) admitClusterLink(ctx context.Context, req *requestIn[kafkalink
 		if err != nil {
 			return unavailable(err)
 		}
+		warnings = append(warnings, ClusterLinkFieldWarnings(obj)...)
 		return respond(clusterLinkGK, obj.Name, append(errs, refErrs...), append(warnings, refWarnings...))
 	case admissionv1.Update:
 		if err := errors.Join(objErr(), oldErr()); err != nil {
@@ -459,6 +460,7 @@ func (h *Handler) admitClusterLink(ctx context.Context, req *requestIn[kafkalink
 			}
 			errs = append(errs, refErrs...)
 			warnings = append(warnings, refWarnings...)
+			warnings = append(warnings, ClusterLinkFieldWarnings(obj)...)
 		}
 		return respond(clusterLinkGK, obj.Name, errs, warnings)
 	case admissionv1.Delete:

@@ -125,8 +125,23 @@ func ValidateKafkaRestClass(k *kafkalinkv1alpha1.KafkaRestClass) (field.ErrorLis
 	rest := field.NewPath("spec", "kafkaRest")
 
 	ep := rest.Child("endpoint")
-	u, err := url.Parse(k.Spec.KafkaRest.Endpoint)
+	var u *url.URL
+	var err error
+	if k.Spec.KafkaRest.Endpoint != "" {
+		u, err = url.Parse(k.Spec.KafkaRest.Endpoint)
+	}
+	if r := k.Spec.KafkaClusterRef; r != nil && r.Namespace != "" && r.Namespace != k.Namespace {
+		// The tenant boundary: a class resolves only a Kafka of its own
+		// namespace, or it would learn (and send its credentials to)
+		// another team's cluster.
+		errs = append(errs, field.Forbidden(field.NewPath("spec", "kafkaClusterRef", "namespace"), fmt.Sprintf(
+			"a KafkaRestClass resolves only a Kafka in its own namespace %q; create the KafkaRestClass in namespace %q, or give spec.kafkaRest.endpoint", k.Namespace, r.Namespace)))
+	}
 	switch {
+	case k.Spec.KafkaRest.Endpoint == "":
+		if k.Spec.KafkaClusterRef == nil {
+			errs = append(errs, field.Required(ep, "give the REST endpoint, or spec.kafkaClusterRef naming a CFK Kafka resource to resolve it from"))
+		}
 	case err != nil:
 		errs = append(errs, field.Invalid(ep, k.Spec.KafkaRest.Endpoint, "not a URL: "+err.Error()))
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -150,9 +165,6 @@ func ValidateKafkaRestClass(k *kafkalinkv1alpha1.KafkaRestClass) (field.ErrorLis
 			if a.Basic == nil || (a.Basic.SecretRef == "" && a.Basic.DirectoryPathInContainer == "") {
 				errs = append(errs, field.Required(ap.Child("basic"), "authentication type basic needs basic.secretRef or basic.directoryPathInContainer"))
 			}
-			if a.Basic != nil && (a.Basic.Debug || len(a.Basic.Roles) > 0 || len(a.Basic.RestrictedRoles) > 0) {
-				warnings = append(warnings, "spec.kafkaRest.authentication.basic: debug, roles and restrictedRoles are ignored by kafkalink")
-			}
 		case kafkalinkv1alpha1.RestAuthenticationBearer:
 			if a.Bearer == nil || (a.Bearer.SecretRef == "" && a.Bearer.DirectoryPathInContainer == "") {
 				errs = append(errs, field.Required(ap.Child("bearer"), "authentication type bearer needs bearer.secretRef or bearer.directoryPathInContainer"))
@@ -164,15 +176,16 @@ func ValidateKafkaRestClass(k *kafkalinkv1alpha1.KafkaRestClass) (field.ErrorLis
 			if u != nil && u.Scheme != "https" {
 				errs = append(errs, field.Invalid(ep, k.Spec.KafkaRest.Endpoint, "authentication type mtls needs an https endpoint"))
 			}
-		case kafkalinkv1alpha1.RestAuthenticationOAuth:
-			warnings = append(warnings, "spec.kafkaRest.authentication.type oauth is not supported yet: ClusterLinks using it report CredentialsError")
+		}
+		if a.SSLClientAuthentication && a.Type != kafkalinkv1alpha1.RestAuthenticationMTLS {
+			if t := k.Spec.KafkaRest.TLS; t == nil || (t.SecretRef == "" && t.DirectoryPathInContainer == "") {
+				errs = append(errs, field.Required(rest.Child("tls"), "authentication.sslClientAuthentication needs tls.secretRef or tls.directoryPathInContainer with fullchain.pem and privkey.pem"))
+			}
 		}
 	}
-	if t := k.Spec.KafkaRest.TLS; t != nil && t.JksPassword != nil {
-		warnings = append(warnings, "spec.kafkaRest.tls.jksPassword is ignored: kafkalink reads PEM files (cacerts.pem, fullchain.pem, privkey.pem)")
-	}
+	warnings = append(warnings, restFieldWarnings(rest, &k.Spec.KafkaRest)...)
 	if k.Spec.SecondaryKafkaClusterRef != nil || k.Spec.SecondaryKafkaRest != nil {
-		warnings = append(warnings, "spec.secondaryKafkaClusterRef and spec.secondaryKafkaRest (centralized RBAC) are ignored by kafkalink")
+		warnings = append(warnings, "spec.secondaryKafkaClusterRef and spec.secondaryKafkaRest (centralized RBAC) are ignored by kafkalink: it reaches each cluster through its own KafkaRestClass")
 	}
 	errs = append(errs, validateSecretNames(credentials.KafkaRestClassSecretRefs(k))...)
 
