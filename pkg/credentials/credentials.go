@@ -162,10 +162,16 @@ func (r *Resolver) Rest(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestSpec)
 		if c.BearerToken == "" {
 			return nil, fmt.Errorf("%s is empty", KeyBearer)
 		}
-	case kafkalinkv1alpha1.RestAuthenticationMTLS:
+	case kafkalinkv1alpha1.RestAuthenticationMTLS, kafkalinkv1alpha1.RestAuthenticationNone:
+		// mtls is the client certificate alone; none sends nothing (but
+		// a certificate with sslClientAuthentication, below).
+	default:
+		return nil, fmt.Errorf("REST authentication type %q is not supported by kafkalink (use basic, bearer, mtls or none)", a.Type)
+	}
+	if a.Type == kafkalinkv1alpha1.RestAuthenticationMTLS || a.SSLClientAuthentication {
 		t := k.TLS
-		if t == nil {
-			return nil, errors.New("authentication type mtls needs tls.secretRef or tls.directoryPathInContainer")
+		if t == nil || (t.SecretRef == "" && t.DirectoryPathInContainer == "") {
+			return nil, errors.New("a REST client certificate (authentication type mtls or sslClientAuthentication) needs tls.secretRef or tls.directoryPathInContainer")
 		}
 		var err error
 		if c.ClientCertPEM, err = r.key(ctx, t.SecretRef, t.DirectoryPathInContainer, KeyFullchain, true); err != nil {
@@ -174,8 +180,6 @@ func (r *Resolver) Rest(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestSpec)
 		if c.ClientKeyPEM, err = r.key(ctx, t.SecretRef, t.DirectoryPathInContainer, KeyPrivateKey, true); err != nil {
 			return nil, fmt.Errorf("REST client key: %w", err)
 		}
-	default:
-		return nil, fmt.Errorf("REST authentication type %q is not supported by kafkalink (use basic, bearer or mtls)", a.Type)
 	}
 	return c, nil
 }
@@ -239,9 +243,26 @@ func (r *Resolver) LinkConfigs(ctx context.Context, c *kafkalinkv1alpha1.KafkaCl
 		case kafkalinkv1alpha1.KafkaAuthenticationOAuth, kafkalinkv1alpha1.KafkaAuthenticationOAuthBearer:
 			sasl = true
 			cfg["sasl.mechanism"] = "OAUTHBEARER"
-			if s := a.OAuthSettings; s != nil && s.TokenEndpointURI != "" {
-				cfg["sasl.oauthbearer.token.endpoint.url"] = s.TokenEndpointURI
-				cfg["sasl.login.callback.handler.class"] = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler"
+			scope := ""
+			if s := a.OAuthSettings; s != nil {
+				if s.TokenEndpointURI != "" {
+					cfg["sasl.oauthbearer.token.endpoint.url"] = s.TokenEndpointURI
+					cfg["sasl.login.callback.handler.class"] = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler"
+				}
+				if s.SubClaimName != "" {
+					cfg["sasl.oauthbearer.sub.claim.name"] = s.SubClaimName
+				}
+				for k, v := range map[string]*int32{
+					"sasl.login.connect.timeout.ms":   s.LoginConnectTimeoutMs,
+					"sasl.login.read.timeout.ms":      s.LoginReadTimeoutMs,
+					"sasl.login.retry.backoff.ms":     s.LoginRetryBackoffMs,
+					"sasl.login.retry.backoff.max.ms": s.LoginRetryBackoffMaxMs,
+				} {
+					if v != nil {
+						cfg[k] = fmt.Sprint(*v)
+					}
+				}
+				scope = s.Scope
 			}
 			if b := a.OAuthBearer; b != nil && (b.SecretRef != "" || b.DirectoryPathInContainer != "") {
 				data, err := r.key(ctx, b.SecretRef, b.DirectoryPathInContainer, "oauthbearer.txt", false)
@@ -253,14 +274,28 @@ func (r *Resolver) LinkConfigs(ctx context.Context, c *kafkalinkv1alpha1.KafkaCl
 					if err != nil {
 						return nil, err
 					}
-					cfg["sasl.jaas.config"] = fmt.Sprintf("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=%s clientSecret=%s;", jaasQuote(id), jaasQuote(secret))
+					jaas := fmt.Sprintf("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=%s clientSecret=%s", jaasQuote(id), jaasQuote(secret))
+					if scope != "" {
+						// The login callback handler reads the scope from
+						// the JAAS options (KIP-768).
+						jaas += " scope=" + jaasQuote(scope)
+					}
+					cfg["sasl.jaas.config"] = jaas + ";"
 				}
 			}
 		case kafkalinkv1alpha1.KafkaAuthenticationMTLS:
 			tlsOn = true
-		case kafkalinkv1alpha1.KafkaAuthenticationDigest:
-			// Accepted for CFK compatibility; it has no Kafka client meaning.
+		case kafkalinkv1alpha1.KafkaAuthenticationDigest, kafkalinkv1alpha1.KafkaAuthenticationNone:
+			// No SASL: digest has no Kafka client meaning (the webhook
+			// warns), none is none.
 		}
+		if a.SSLClientAuthentication {
+			tlsOn = true
+		}
+	}
+	clientCert := c.Authentication != nil && (c.Authentication.Type == kafkalinkv1alpha1.KafkaAuthenticationMTLS || c.Authentication.SSLClientAuthentication)
+	if clientCert && (c.TLS == nil || (c.TLS.SecretRef == "" && c.TLS.DirectoryPathInContainer == "")) {
+		return nil, errors.New("a client certificate (authentication type mtls or sslClientAuthentication) needs tls.secretRef or tls.directoryPathInContainer with fullchain.pem and privkey.pem")
 	}
 	if tlsOn && c.TLS != nil && (c.TLS.SecretRef != "" || c.TLS.DirectoryPathInContainer != "") {
 		ca, err := r.key(ctx, c.TLS.SecretRef, c.TLS.DirectoryPathInContainer, KeyCACerts, false)
@@ -271,7 +306,7 @@ func (r *Resolver) LinkConfigs(ctx context.Context, c *kafkalinkv1alpha1.KafkaCl
 			cfg["ssl.truststore.type"] = "PEM"
 			cfg["ssl.truststore.certificates"] = strings.TrimSpace(string(ca))
 		}
-		if c.Authentication != nil && c.Authentication.Type == kafkalinkv1alpha1.KafkaAuthenticationMTLS {
+		if clientCert {
 			chain, err := r.key(ctx, c.TLS.SecretRef, c.TLS.DirectoryPathInContainer, KeyFullchain, true)
 			if err != nil {
 				return nil, fmt.Errorf("Kafka client certificate: %w", err)

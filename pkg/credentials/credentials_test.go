@@ -32,6 +32,7 @@ func resolver() *Resolver {
 		"operator/jaas":   {KeyPlainJAAS: []byte("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";\n")},
 		"operator/broken": {KeyPlain: []byte("user=x\n")},
 		"other/plain":     {KeyPlain: []byte("username=other\npassword=other")},
+		"operator/oauth":  {"oauthbearer.txt": []byte("clientId=link\nclientSecret=" + password + "\n")},
 	}}
 }
 
@@ -44,6 +45,36 @@ func TestLinkConfigs(t *testing.T) {
 		"plaintext": {
 			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9092"},
 			want:    map[string]string{"bootstrap.servers": "src:9092", "security.protocol": "PLAINTEXT"},
+		},
+		"type none is no SASL": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9092", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{Type: kafkalinkv1alpha1.KafkaAuthenticationNone}},
+			want:    map[string]string{"bootstrap.servers": "src:9092", "security.protocol": "PLAINTEXT"},
+		},
+		"SASL/PLAIN plus a client certificate (sslClientAuthentication)": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9071", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationPlain, JaasConfig: &kafkalinkv1alpha1.JaasConfig{SecretRef: "plain"}, SSLClientAuthentication: true},
+				TLS: &kafkalinkv1alpha1.ClusterTLS{SecretRef: "tls"}},
+			want: map[string]string{"bootstrap.servers": "src:9071", "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN",
+				"sasl.jaas.config":    `org.apache.kafka.common.security.plain.PlainLoginModule required username="link" password="` + password + `";`,
+				"ssl.truststore.type": "PEM", "ssl.truststore.certificates": "CA-PEM",
+				"ssl.keystore.type": "PEM", "ssl.keystore.certificate.chain": "CHAIN", "ssl.keystore.key": "KEY"},
+		},
+		"sslClientAuthentication without TLS material": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9071", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationNone, SSLClientAuthentication: true}},
+			wantErr: "a client certificate (authentication type mtls or sslClientAuthentication) needs tls.secretRef",
+		},
+		"OAuth settings become the client's login configs": {
+			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9094", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
+				Type: kafkalinkv1alpha1.KafkaAuthenticationOAuth, OAuthBearer: &kafkalinkv1alpha1.SecretOrDirectory{SecretRef: "oauth"},
+				OAuthSettings: &kafkalinkv1alpha1.OAuthSettings{TokenEndpointURI: "https://idp/token", Scope: "kafka", SubClaimName: "client_id",
+					LoginConnectTimeoutMs: ptrTo[int32](15000), LoginReadTimeoutMs: ptrTo[int32](10000), LoginRetryBackoffMs: ptrTo[int32](100), LoginRetryBackoffMaxMs: ptrTo[int32](10000)}}},
+			want: map[string]string{"bootstrap.servers": "src:9094", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
+				"sasl.oauthbearer.token.endpoint.url": "https://idp/token",
+				"sasl.login.callback.handler.class":   "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+				"sasl.oauthbearer.sub.claim.name":     "client_id",
+				"sasl.login.connect.timeout.ms":       "15000", "sasl.login.read.timeout.ms": "10000", "sasl.login.retry.backoff.ms": "100", "sasl.login.retry.backoff.max.ms": "10000",
+				"sasl.jaas.config": `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="link" clientSecret="` + password + `" scope="kafka";`},
 		},
 		"SASL/PLAIN": {
 			cluster: kafkalinkv1alpha1.KafkaClusterSpec{BootstrapEndpoint: "src:9071", Authentication: &kafkalinkv1alpha1.KafkaAuthentication{
@@ -236,5 +267,29 @@ func TestIsSensitiveUnderAnyPrefix(t *testing.T) {
 	red := Redact(map[string]string{"local.sasl.jaas.config": "org.apache... password=\"s3cret\";", "bootstrap.servers": "b:9092"})
 	if strings.Contains(red["local.sasl.jaas.config"], "s3cret") || red["bootstrap.servers"] != "b:9092" {
 		t.Errorf("Redact = %v", red)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// TestRestClientCertificate: sslClientAuthentication adds the client
+// certificate to basic credentials; type none sends no credentials.
+func TestRestClientCertificate(t *testing.T) {
+	r := resolver()
+	c, err := r.Rest(context.Background(), &kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest", TLS: &kafkalinkv1alpha1.RestTLS{SecretRef: "tls"},
+		Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: kafkalinkv1alpha1.RestAuthenticationBasic, Basic: &kafkalinkv1alpha1.BasicAuthentication{SecretRef: "basic"}, SSLClientAuthentication: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Username != "api-key" || string(c.ClientCertPEM) != "CHAIN" || string(c.ClientKeyPEM) != "KEY" || string(c.CAPEM) != "CA-PEM\n" {
+		t.Errorf("credentials %+v", c)
+	}
+	c, err = r.Rest(context.Background(), &kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest", Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: kafkalinkv1alpha1.RestAuthenticationNone}})
+	if err != nil || c.Username != "" || c.BearerToken != "" || c.ClientCertPEM != nil {
+		t.Errorf("type none: %+v, %v", c, err)
+	}
+	_, err = r.Rest(context.Background(), &kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest", Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: kafkalinkv1alpha1.RestAuthenticationNone, SSLClientAuthentication: true}})
+	if err == nil || !strings.Contains(err.Error(), "needs tls.secretRef") {
+		t.Errorf("sslClientAuthentication without tls: %v", err)
 	}
 }
