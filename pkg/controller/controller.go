@@ -55,6 +55,7 @@ const (
 	indexSecret         = "secret"         // ClusterLinks and classes by referenced Secret "ns/name"
 	indexLocalLink      = "localLink"      // ClusterLinks by the link they manage (localLinkKey)
 	indexClaimedLink    = "claimedLink"    // ClusterLinks by the cluster and link they have seen (claimedLinkKey)
+	indexRemoteLink     = "remoteLink"     // bidirectional ClusterLinks by the other side's link (remoteLinkKey)
 )
 
 var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
@@ -197,6 +198,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 			indexSecret:         indexLinkBySecret,
 			indexLocalLink:      indexLinkByLocalLink,
 			indexClaimedLink:    indexLinkByClaimedLink,
+			indexRemoteLink:     indexLinkByRemoteLink,
 		}); err != nil {
 			return nil, fmt.Errorf("add ClusterLink indexers: %w", err)
 		}
@@ -497,6 +499,8 @@ func (c *Controller) enqueueByIndexResettingBackoff(indexer cache.Indexer, index
 // next (possibly backed-off) poll.
 func (c *Controller) observedChange(clusterID, link string) {
 	c.enqueueByIndex(c.linkIndexer, indexClaimedLink, clusterID+"#"+link)
+	// The other side of a bidirectional link, for its toSource topics.
+	c.enqueueByIndex(c.linkIndexer, indexRemoteLink, clusterID+"#"+link)
 }
 
 func (c *Controller) enqueueLinksOfClass(obj any) {

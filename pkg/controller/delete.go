@@ -113,6 +113,14 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 		// Failing over would stop the mirrors the other ClusterLink manages.
 		return deleteProgress{done: true, untouched: fmt.Sprintf("link %s on cluster %s is managed by ClusterLink %s/%s; deleted this ClusterLink without touching it", linkName, local.clusterID, other.Namespace, other.Name)}, nil
 	}
+	if needsSourceSide(cl) {
+		// The toSource mirrors this ClusterLink manages live under the
+		// other side's link: fail them over too (the other side's link
+		// stays; its ClusterLink owns it).
+		if progress, done, err := c.failoverToSource(ctx, cl, linkName); err != nil || !done {
+			return progress, err
+		}
+	}
 	if _, err := local.client.GetLink(ctx, local.clusterID, linkName); kafkarest.IsNotFound(err) {
 		// A 404 also answers a wrong cluster id; dropping the finalizer
 		// then would skip the failover. Only a cluster that lists its
@@ -205,3 +213,53 @@ func (c *Controller) patchFinalizers(ctx context.Context, cl *kafkalinkv1alpha1.
 
 func isNotFound(err error) bool  { return kafkarest.IsNotFound(err) }
 func isRetryable(err error) bool { return kafkarest.IsRetryable(err) }
+
+// failoverToSource fails over the toSource mirror topics cl manages on the
+// source cluster and reports done once none of them is still mirroring.
+func (c *Controller) failoverToSource(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, linkName string) (deleteProgress, bool, error) {
+	remote, err := c.resolveSide(ctx, cl, cl.Spec.SourceKafkaCluster.KafkaRestClassRef, "spec.sourceKafkaCluster")
+	if err != nil {
+		return deleteProgress{}, false, fmt.Errorf("reach the source cluster to fail over the toSource mirror topics: %w", err)
+	}
+	listed, err := remote.client.ListMirrors(ctx, remote.clusterID, linkName)
+	if kafkarest.IsNotFound(err) {
+		return deleteProgress{}, true, nil // the other side's link is gone, and its mirrors with it
+	}
+	if err != nil {
+		return deleteProgress{}, false, restError(fmt.Errorf("list mirrors of link %q on the source cluster: %w", linkName, err))
+	}
+	mine := map[string]bool{}
+	for i := range cl.Status.MirrorTopics {
+		if s := &cl.Status.MirrorTopics[i]; s.Direction == kafkalinkv1alpha1.DirectionToSource {
+			mine[s.Name] = true
+		}
+	}
+	var observed []mirror.ObservedMirror
+	for _, m := range observedMirrors(listed) {
+		if mine[m.Name] {
+			observed = append(observed, m)
+		}
+	}
+	toFailover, waiting := mirror.FailoverOnDelete(observed)
+	if len(toFailover) > 0 {
+		perTopic, err := remote.client.AlterMirrors(ctx, remote.clusterID, linkName, ActionFailover, toFailover)
+		if err != nil {
+			return deleteProgress{}, false, restError(fmt.Errorf("fail over the toSource mirrors of link %q on the source cluster: %w", linkName, err))
+		}
+		failed := map[string]string{}
+		for n, e := range perTopic {
+			if e != nil {
+				failed[n] = e.Error()
+			}
+		}
+		if len(failed) > 0 {
+			return deleteProgress{}, false, fmt.Errorf("failover on the source cluster refused for %s", summarise(failed))
+		}
+		c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorsFailedOver, "Failing over %s on the source cluster before deleting link %s: %s", mirror.Count(len(toFailover), "toSource mirror topic"), linkName, listNames(toFailover))
+		return deleteProgress{message: fmt.Sprintf("failing over %s on the source cluster before deleting the link", mirror.Count(len(toFailover), "toSource mirror topic"))}, false, nil
+	}
+	if waiting > 0 {
+		return deleteProgress{message: fmt.Sprintf("waiting for %s on the source cluster to leave PENDING_STOPPED before deleting the link", mirror.Count(waiting, "toSource mirror topic"))}, false, nil
+	}
+	return deleteProgress{}, true, nil
+}

@@ -20,6 +20,9 @@ type linkMemory struct {
 	// planned from, or, after acting, the last generation started before
 	// the actions ended: the next reconcile plans from a newer one.
 	seenGen uint64
+	// remoteSeenGen is seenGen for the source cluster's view, where the
+	// toSource topics of a bidirectional link live (tosource.go).
+	remoteSeenGen uint64
 
 	// Link tasks are reported by GET .../links/{name} only (not by the
 	// shared list). They are read when this process first sees the link

@@ -25,25 +25,97 @@ type batch struct {
 	verb   string // for the Event: "Paused", ...
 }
 
-// syncMirrors plans every mirror topic with pkg/mirror from the one list
-// call, executes the plan grouped (creates per topic, one call per batch
-// action, deletes per topic) and builds the mirror part of status.
+// mirrorRun collects one reconcile's mirror work over both directions of
+// a link.
+type mirrorRun struct {
+	now      metav1.Time
+	actions  map[string]string // topic -> action issued this sync
+	failures map[string]string // topic -> error message
+	byStatus map[string]int
+	next     []kafkalinkv1alpha1.MirrorTopicStatus
+	// busy: an action was issued or a topic waits (poll soon).
+	busy bool
+}
+
+// mirrorGroup is the mirror topics of one direction: the cluster they live
+// on, the link they are under there, what is listed under it, and the plan.
+type mirrorGroup struct {
+	dir    kafkalinkv1alpha1.MirrorTopicDirection
+	side   *side
+	link   string
+	listed []Mirror
+	plan   mirror.LinkPlan
+}
+
+func observedMirrors(listed []Mirror) []mirror.ObservedMirror {
+	observed := make([]mirror.ObservedMirror, 0, len(listed))
+	for _, m := range listed {
+		observed = append(observed, mirror.ObservedMirror{Name: m.Name, SourceTopicName: m.SourceTopicName, Status: m.Status, MaxLag: m.MaxLag})
+	}
+	return observed
+}
+
+// syncMirrors plans every mirror topic with pkg/mirror from one list call
+// per cluster, executes the plan grouped (creates per topic, one call per
+// batch action, deletes per topic) and builds the mirror part of status.
+// The toDestination topics live under the link on local's cluster; the
+// toSource topics of a bidirectional link under the same link on the
+// source cluster (syncToSource).
 func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, local *side, linkName string, listed []Mirror,
 	status *kafkalinkv1alpha1.ClusterLinkStatus, obs *observation) (result, error) {
 	logger := klog.FromContext(ctx)
-	observed := make([]mirror.ObservedMirror, 0, len(listed))
-	byName := make(map[string]Mirror, len(listed))
-	for _, m := range listed {
-		observed = append(observed, mirror.ObservedMirror{Name: m.Name, SourceTopicName: m.SourceTopicName, Status: m.Status, MaxLag: m.MaxLag})
+	run := &mirrorRun{now: metav1.NewTime(c.opts.Now()), actions: map[string]string{}, failures: map[string]string{}, byStatus: map[string]int{}}
+	obs.degraded, obs.blocked, obs.actionFailed, obs.stuck = map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
+
+	plan := mirror.PlanLink(&cl.Spec, cl.Status.MirrorTopics, observedMirrors(listed))
+	g := &mirrorGroup{dir: kafkalinkv1alpha1.DirectionToDestination, side: local, link: linkName, listed: listed, plan: plan}
+	if err := c.runMirrorGroup(ctx, cl, g, run, obs); err != nil {
+		return result{}, err
+	}
+	if needsSourceSide(cl) {
+		if err := c.syncToSource(ctx, cl, local, linkName, run, obs); err != nil {
+			return result{}, err
+		}
+	}
+
+	sort.Slice(run.next, func(i, j int) bool { return run.next[i].Name < run.next[j].Name })
+	status.MirrorTopics = run.next
+	status.UnmanagedMirrorTopics = int32(len(plan.Unmanaged))
+	status.MirrorTopicsReady = fmt.Sprintf("%d/%d", obs.ready, obs.total)
+	c.metrics.setMirrorTopics(cl.Namespace, cl.Name, run.byStatus)
+
+	logger.V(4).Info("Mirrors planned", "created", len(plan.Create), "paused", len(plan.Pause), "resumed", len(plan.Resume),
+		"promoted", len(plan.Promote), "failedOver", len(plan.Failover), "deleted", len(plan.Delete), "waiting", len(plan.Wait), "unmanaged", len(plan.Unmanaged))
+
+	converging := slices.ContainsFunc(obs.notInDesiredState, func(n string) bool { return run.failures[n] == "" && obs.blocked[n] == "" })
+	if run.busy || converging {
+		return result{requeueAfter: c.opts.TransitionPollInterval}, nil
+	}
+	if len(obs.notInDesiredState) > 0 {
+		// Only refused or blocked topics are left (each says why):
+		// retrying every poll would repeat the refusal; a spec change
+		// requeues at once anyway.
+		return result{requeueAfter: min(refusedRetry, c.opts.ResyncPeriod)}, nil
+	}
+	return result{requeueAfter: c.opts.ResyncPeriod}, nil
+}
+
+// runMirrorGroup executes one direction's plan (unless reconciliation is
+// paused) and appends the status entries of its topics to run.next.
+func (c *Controller) runMirrorGroup(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, g *mirrorGroup, run *mirrorRun, obs *observation) error {
+	plan := &g.plan
+	byName := make(map[string]Mirror, len(g.listed))
+	for _, m := range g.listed {
 		byName[m.Name] = m
 	}
-	plan := mirror.PlanLink(&cl.Spec, cl.Status.MirrorTopics, observed)
-
-	now := metav1.NewTime(c.opts.Now())
-	actions := map[string]string{}  // topic -> action issued this sync
-	failures := map[string]string{} // topic -> error message
-
-	if !obs.paused {
+	where := ""
+	if g.dir == kafkalinkv1alpha1.DirectionToSource {
+		where = " on the source cluster"
+	}
+	// A group without a side (its cluster cannot be reached) only
+	// reports its statuses.
+	if !obs.paused && g.side != nil {
+		client, clusterID, linkName := g.side.client, g.side.clusterID, g.link
 		var created []string
 		for _, create := range plan.Create {
 			req := CreateMirrorRequest{Name: create.Name, SourceTopicName: create.SourceTopicName, Configs: create.Configs}
@@ -51,26 +123,26 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 				req.ReplicationFactor = *create.ReplicationFactor
 			}
 			obs.acted = true
-			if err := local.client.CreateMirror(ctx, local.clusterID, linkName, req); err != nil {
+			if err := client.CreateMirror(ctx, clusterID, linkName, req); err != nil {
 				obs.onlyCreated = false
 				if isRetryable(err) {
-					return result{}, restError(fmt.Errorf("create mirror %q: %w", create.Name, err))
+					return restError(fmt.Errorf("create mirror %q%s: %w", create.Name, where, err))
 				}
-				failures[create.Name] = "create failed: " + err.Error()
-				c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "Creating mirror topic %s failed: %v", create.Name, err)
+				run.failures[create.Name] = "create failed: " + err.Error()
+				c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "Creating mirror topic %s%s failed: %v", create.Name, where, err)
 				continue
 			}
-			actions[create.Name] = string(mirror.ActionCreate)
+			run.actions[create.Name] = string(mirror.ActionCreate)
 			created = append(created, create.Name)
 		}
 		// One Event per reconcile, not per topic: a fleet of new links
 		// would otherwise queue ten thousand Events.
 		if len(created) > 0 {
-			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorCreated, "Created %s: %s", topicCount(len(created)), listNames(created))
+			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorCreated, "Created %s%s: %s", topicCount(len(created)), where, listNames(created))
 		}
 		// A topic created paused is paused in the same sync, unless its
 		// create failed.
-		plan.Pause = slices.DeleteFunc(plan.Pause, func(n string) bool { return failures[n] != "" })
+		plan.Pause = slices.DeleteFunc(plan.Pause, func(n string) bool { return run.failures[n] != "" })
 		for _, b := range []batch{
 			{ActionPause, plan.Pause, string(mirror.ActionPause), EventMirrorsPaused, "Paused"},
 			{ActionResume, plan.Resume, string(mirror.ActionResume), EventMirrorsResumed, "Resumed"},
@@ -81,22 +153,22 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 				continue
 			}
 			obs.acted, obs.onlyCreated = true, false
-			perTopic, err := local.client.AlterMirrors(ctx, local.clusterID, linkName, b.action, b.names)
+			perTopic, err := client.AlterMirrors(ctx, clusterID, linkName, b.action, b.names)
 			if err != nil {
-				return result{}, restError(fmt.Errorf("%s mirrors %v of link %q: %w", b.action, b.names, linkName, err))
+				return restError(fmt.Errorf("%s mirrors %v of link %q%s: %w", b.action, b.names, linkName, where, err))
 			}
 			var ok []string
 			for _, n := range b.names {
 				if e := perTopic[n]; e != nil {
-					failures[n] = fmt.Sprintf("%s failed: %v", strings.ToLower(b.last), e)
-					c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "%s of mirror topic %s failed: %v", b.last, n, e)
+					run.failures[n] = fmt.Sprintf("%s failed: %v", strings.ToLower(b.last), e)
+					c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "%s of mirror topic %s%s failed: %v", b.last, n, where, e)
 					continue
 				}
-				actions[n] = b.last
+				run.actions[n] = b.last
 				ok = append(ok, n)
 			}
 			if len(ok) > 0 {
-				c.recorder.Eventf(cl, corev1.EventTypeNormal, b.event, "%s %s: %s", b.verb, topicCount(len(ok)), listNames(ok))
+				c.recorder.Eventf(cl, corev1.EventTypeNormal, b.event, "%s %s%s: %s", b.verb, topicCount(len(ok)), where, listNames(ok))
 			}
 		}
 		if len(plan.Delete) > 0 {
@@ -104,40 +176,52 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 			// stopped since (by hand, or a promote that just completed) is
 			// a normal topic now and must not be deleted. Look again right
 			// before deleting.
-			fresh, err := local.client.ListMirrors(ctx, local.clusterID, linkName)
+			fresh, err := client.ListMirrors(ctx, clusterID, linkName)
 			if err != nil {
-				return result{}, restError(fmt.Errorf("list mirrors of link %q before deleting: %w", linkName, err))
+				return restError(fmt.Errorf("list mirrors of link %q%s before deleting: %w", linkName, where, err))
 			}
 			plan.Delete = stillDeletable(plan.Delete, byName, fresh)
 		}
 		for _, name := range plan.Delete {
 			obs.acted, obs.onlyCreated = true, false
-			if err := local.client.DeleteTopic(ctx, local.clusterID, name); err != nil && !isNotFound(err) {
+			if err := client.DeleteTopic(ctx, clusterID, name); err != nil && !isNotFound(err) {
 				if isRetryable(err) {
-					return result{}, restError(fmt.Errorf("delete mirror %q: %w", name, err))
+					return restError(fmt.Errorf("delete mirror %q%s: %w", name, where, err))
 				}
-				failures[name] = "delete failed: " + err.Error()
-				c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "Deleting mirror topic %s failed: %v", name, err)
+				run.failures[name] = "delete failed: " + err.Error()
+				c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "Deleting mirror topic %s%s failed: %v", name, where, err)
 				continue
 			}
-			actions[name] = string(mirror.ActionDelete)
-			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorDeleted, "Deleted mirror topic %s (removed from spec.mirrorTopics)", name)
+			run.actions[name] = string(mirror.ActionDelete)
+			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorDeleted, "Deleted mirror topic %s%s (removed from spec.mirrorTopics)", name, where)
 		}
 	}
+	c.groupStatuses(cl, g, byName, run, obs)
+	if len(plan.Wait) > 0 {
+		run.busy = true
+	}
+	return nil
+}
 
-	// Status: every topic in spec, plus managed topics still being deleted.
+// groupStatuses appends to run.next the status of every spec topic of the
+// group's direction, plus its managed topics still being deleted.
+func (c *Controller) groupStatuses(cl *kafkalinkv1alpha1.ClusterLink, g *mirrorGroup, byName map[string]Mirror, run *mirrorRun, obs *observation) {
 	prev := map[string]kafkalinkv1alpha1.MirrorTopicStatus{}
 	for _, s := range cl.Status.MirrorTopics {
 		prev[s.Name] = s
 	}
-	var next []kafkalinkv1alpha1.MirrorTopicStatus
-	byStatus := map[string]int{}
-	obs.degraded, obs.blocked, obs.actionFailed, obs.stuck = map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
+	var dirField kafkalinkv1alpha1.MirrorTopicDirection
+	if g.dir == kafkalinkv1alpha1.DirectionToSource {
+		dirField = g.dir // omitted for toDestination: status stays compact
+	}
 	inSpec := map[string]bool{}
 	for _, t := range cl.Spec.MirrorTopics {
 		inSpec[t.Name] = true
+		if t.EffectiveDirection() != g.dir {
+			continue
+		}
 		st := prev[t.Name]
-		st.Name, st.SourceTopicName, st.DesiredState = t.Name, t.SourceName(), t.DesiredState()
+		st.Name, st.SourceTopicName, st.DesiredState, st.Direction = t.Name, t.SourceName(), t.DesiredState(), dirField
 		if st.SourceTopicName == st.Name {
 			st.SourceTopicName = "" // the default: status stays compact
 		}
@@ -147,15 +231,15 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		} else {
 			st.Status, st.MaxLag = string(mirror.StatusAbsent), 0
 		}
-		d := plan.Decisions[t.Name]
+		d := g.plan.Decisions[t.Name]
 		st.Message = ""
-		if a, ok := actions[t.Name]; ok {
-			st.LastAction, st.LastActionTime = a, &now
+		if a, ok := run.actions[t.Name]; ok {
+			st.LastAction, st.LastActionTime = a, &run.now
 		}
 		switch {
-		case failures[t.Name] != "":
-			st.Message = failures[t.Name]
-			obs.actionFailed[t.Name] = failures[t.Name]
+		case run.failures[t.Name] != "":
+			st.Message = run.failures[t.Name]
+			obs.actionFailed[t.Name] = run.failures[t.Name]
 		case d.Action == mirror.ActionBlocked:
 			st.Message = d.Reason
 			obs.blocked[t.Name] = d.Reason
@@ -178,48 +262,31 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		if strings.HasPrefix(st.Status, "PENDING_") {
 			obs.pending++
 		}
-		byStatus[st.Status]++
-		next = append(next, st)
+		run.byStatus[st.Status]++
+		run.next = append(run.next, st)
 	}
 	// Managed topics removed from spec stay listed until they are gone (a
 	// failed delete must stay visible); stopped ones are released at once.
 	released := map[string]bool{}
-	for _, n := range plan.Release {
+	for _, n := range g.plan.Release {
 		released[n] = true
 	}
 	for _, s := range cl.Status.MirrorTopics {
-		if inSpec[s.Name] || released[s.Name] || actions[s.Name] == string(mirror.ActionDelete) {
+		if inSpec[s.Name] || mirror.StatusDirection(&s) != g.dir || released[s.Name] || run.actions[s.Name] == string(mirror.ActionDelete) {
 			continue
 		}
 		if _, exists := byName[s.Name]; !exists {
 			continue
 		}
-		s.Message = failures[s.Name]
+		s.Message = run.failures[s.Name]
 		if s.Message == "" {
 			s.Message = "removed from spec.mirrorTopics; being deleted"
 		}
-		next = append(next, s)
+		run.next = append(run.next, s)
 	}
-	sort.Slice(next, func(i, j int) bool { return next[i].Name < next[j].Name })
-	status.MirrorTopics = next
-	status.UnmanagedMirrorTopics = int32(len(plan.Unmanaged))
-	status.MirrorTopicsReady = fmt.Sprintf("%d/%d", obs.ready, obs.total)
-	c.metrics.setMirrorTopics(cl.Namespace, cl.Name, byStatus)
-
-	logger.V(4).Info("Mirrors planned", "created", len(plan.Create), "paused", len(plan.Pause), "resumed", len(plan.Resume),
-		"promoted", len(plan.Promote), "failedOver", len(plan.Failover), "deleted", len(plan.Delete), "waiting", len(plan.Wait), "unmanaged", len(plan.Unmanaged))
-
-	converging := slices.ContainsFunc(obs.notInDesiredState, func(n string) bool { return failures[n] == "" })
-	if len(actions) > 0 || len(plan.Wait) > 0 || converging {
-		return result{requeueAfter: c.opts.TransitionPollInterval}, nil
+	if len(run.actions) > 0 {
+		run.busy = true
 	}
-	if len(obs.notInDesiredState) > 0 {
-		// Only refused actions are left (the topic says why): retrying
-		// every poll would repeat the refusal; a spec change requeues at
-		// once anyway.
-		return result{requeueAfter: min(refusedRetry, c.opts.ResyncPeriod)}, nil
-	}
-	return result{requeueAfter: c.opts.ResyncPeriod}, nil
 }
 
 // stillDeletable keeps the planned deletions whose topic is still listed

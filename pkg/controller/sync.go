@@ -332,9 +332,8 @@ func (c *Controller) desiredLinkConfigs(ctx context.Context, cl *kafkalinkv1alph
 		remote = &cl.Spec.DestinationKafkaCluster
 	}
 	cfg := map[string]string{}
-	inbound := cl.Spec.SourceInitiatedLink != nil && cl.Spec.SourceInitiatedLink.ConnectionMode == kafkalinkv1alpha1.ConnectionModeInbound
-	if !inbound {
-		resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: cl.Namespace, Directories: c.opts.Directories}
+	resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: cl.Namespace, Directories: c.opts.Directories}
+	if cl.Spec.ConnectionMode() != kafkalinkv1alpha1.ConnectionModeInbound {
 		gen, err := resolver.LinkConfigs(ctx, remote)
 		if err != nil {
 			return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "link credentials: %w", err)
@@ -343,8 +342,24 @@ func (c *Controller) desiredLinkConfigs(ctx context.Context, cl *kafkalinkv1alph
 	}
 	if sil := cl.Spec.SourceInitiatedLink; sil != nil {
 		cfg["link.mode"] = strings.ToUpper(string(sil.LinkMode))
-		if sil.ConnectionMode != "" {
-			cfg["connection.mode"] = strings.ToUpper(string(sil.ConnectionMode))
+		cfg["connection.mode"] = strings.ToUpper(string(cl.Spec.ConnectionMode()))
+		// In a source-initiated or bidirectional link the link also
+		// authenticates to its own cluster: the local.* configs, from the
+		// side it lives on (as CFK derives them).
+		local := &cl.Spec.DestinationKafkaCluster
+		if cl.Spec.LinkMode() == kafkalinkv1alpha1.LinkModeSource {
+			local = &cl.Spec.SourceKafkaCluster
+		}
+		if local.Authentication != nil || local.TLS != nil {
+			own := *local
+			own.BootstrapEndpoint = "" // the link knows its own cluster
+			gen, err := resolver.LinkConfigs(ctx, &own)
+			if err != nil {
+				return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "local link credentials: %w", err)
+			}
+			for k, v := range gen {
+				cfg["local."+k] = v
+			}
 		}
 	}
 	if len(cl.Spec.ConsumerGroupFilters) > 0 {
