@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	kubescheme "k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -56,6 +57,7 @@ const (
 	indexLocalLink      = "localLink"      // ClusterLinks by the link they manage (localLinkKey)
 	indexClaimedLink    = "claimedLink"    // ClusterLinks by the cluster and link they have seen (claimedLinkKey)
 	indexRemoteLink     = "remoteLink"     // bidirectional ClusterLinks by the other side's link (remoteLinkKey)
+	indexKafkaRef       = "kafkaRef"       // KafkaRestClasses by the CFK Kafka they name "ns/name"
 )
 
 var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
@@ -65,6 +67,9 @@ type Options struct {
 	KubeClient      kubernetes.Interface
 	KafkalinkClient versioned.Interface
 	MetadataClient  metadata.Interface
+	// DynamicClient reads CFK Kafka resources for KafkaRestClasses that
+	// name one (spec.kafkaClusterRef); nil: they stay unresolved.
+	DynamicClient dynamic.Interface
 	// Namespace restricts the controller to one namespace; empty watches all.
 	Namespace string
 	// Namespaces, when set, are the namespaces the controller watches (one
@@ -134,6 +139,13 @@ type Controller struct {
 	snapshots *snapshots
 
 	writes ownWrites
+
+	// kafkas resolves KafkaRestClass kafkaClusterRef (kafkas.go).
+	kafkas *kafkaClusters
+	// classQueueRef is the current term's KafkaRestClass status queue;
+	// classChecks the last REST check per class (classstatus.go).
+	classQueueRef atomic.Pointer[classQueue]
+	classChecks   map[cache.ObjectName]classCheck
 }
 
 func init() {
@@ -167,6 +179,11 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		metrics:     newControllerMetrics(opts.Registry),
 		transitions: map[string]time.Time{},
 		memory:      map[cache.ObjectName]*linkMemory{},
+		classChecks: map[cache.ObjectName]classCheck{},
+	}
+	c.kafkas = &kafkaClusters{dynamic: opts.DynamicClient, namespaces: opts.watchedNamespaces(), now: opts.Now, changed: c.kafkaChanged}
+	if opts.KubeClient != nil {
+		c.kafkas.discovery = opts.KubeClient.Discovery()
 	}
 	c.snapshots = newSnapshots(opts.Now, c.observedChange)
 	if opts.RESTClients == nil {
@@ -202,7 +219,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		}); err != nil {
 			return nil, fmt.Errorf("add ClusterLink indexers: %w", err)
 		}
-		if err := classInformer.AddIndexers(cache.Indexers{indexSecret: indexClassBySecret}); err != nil {
+		if err := classInformer.AddIndexers(cache.Indexers{indexSecret: indexClassBySecret, indexKafkaRef: indexClassByKafka}); err != nil {
 			return nil, fmt.Errorf("add KafkaRestClass indexers: %w", err)
 		}
 		linkInformers = append(linkInformers, linkInformer)
@@ -242,9 +259,18 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 			DeleteFunc: c.forgetLink,
 		}},
 		{"KafkaRestClass", classInformers, cache.ResourceEventHandlerFuncs{
-			AddFunc:    c.enqueueLinksOfClass,
-			UpdateFunc: func(_, obj any) { c.enqueueLinksOfClass(obj) },
-			DeleteFunc: c.enqueueLinksOfClass,
+			AddFunc: func(obj any) { c.enqueueLinksOfClass(obj); c.enqueueClass(obj) },
+			UpdateFunc: func(old, obj any) {
+				// Status-only updates (the class status this controller
+				// writes) change nothing a link or a check depends on.
+				if o, n := old.(*kafkalinkv1alpha1.KafkaRestClass), obj.(*kafkalinkv1alpha1.KafkaRestClass); o.Generation == n.Generation &&
+					equalStringMaps(o.Annotations, n.Annotations) && o.DeletionTimestamp.Equal(n.DeletionTimestamp) {
+					return
+				}
+				c.enqueueLinksOfClass(obj)
+				c.enqueueClass(obj)
+			},
+			DeleteFunc: func(obj any) { c.enqueueLinksOfClass(obj); c.enqueueClass(obj) },
 		}},
 		{"Secret", secretInformers, cache.ResourceEventHandlerFuncs{
 			AddFunc: c.enqueueLinksOfSecret,
@@ -282,6 +308,7 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 // Start runs the informers until ctx ends. They keep running across
 // leadership terms, so a replica that becomes leader has warm caches.
 func (c *Controller) Start(ctx context.Context) {
+	c.kafkas.start(ctx)
 	for i := range c.linkFactories {
 		c.linkFactories[i].Start(ctx.Done())
 		c.secretFactories[i].Start(ctx.Done())
@@ -291,10 +318,14 @@ func (c *Controller) Start(ctx context.Context) {
 // Shutdown stops the informers and the event broadcaster after ctx ended.
 func (c *Controller) Shutdown() {
 	c.queue().ShutDown()
+	if q := c.classQueueRef.Load(); q != nil {
+		(*q).ShutDown()
+	}
 	for i := range c.linkFactories {
 		c.linkFactories[i].Shutdown()
 		c.secretFactories[i].Shutdown()
 	}
+	c.kafkas.shutdown()
 	c.broadcaster.Shutdown()
 }
 
@@ -324,7 +355,18 @@ func (c *Controller) Lead(ctx context.Context, workers int) error {
 	for _, cl := range links {
 		c.enqueue(cl)
 	}
+	cq := c.newClassQueue()
+	classes, err := c.classes.List(labels.Everything())
+	if err != nil {
+		q.ShutDown()
+		cq.ShutDown()
+		return err
+	}
+	for _, k := range classes {
+		c.enqueueClass(k)
+	}
 	var wg sync.WaitGroup
+	wg.Go(func() { c.runClassWorker(ctx, cq) })
 	for range workers {
 		wg.Go(func() { wait.UntilWithContext(ctx, func(ctx context.Context) { c.runWorker(ctx, q) }, time.Second) })
 	}
@@ -333,6 +375,7 @@ func (c *Controller) Lead(ctx context.Context, workers int) error {
 	<-ctx.Done()
 	logger.Info("Shutting down workers")
 	q.ShutDown()
+	cq.ShutDown()
 	wg.Wait()
 	return nil
 }
@@ -531,6 +574,7 @@ func (c *Controller) enqueueLinksOfSecret(obj any) {
 	}
 	for _, k := range classes {
 		c.enqueueLinksOfClass(k)
+		c.enqueueClass(k)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -42,6 +43,9 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 	}
 	if mo.MetadataClient, err = metadata.NewForConfig(cfg); err != nil {
 		return fmt.Errorf("metadata client: %w", err)
+	}
+	if mo.DynamicClient, err = dynamic.NewForConfig(cfg); err != nil {
+		return fmt.Errorf("dynamic client: %w", err)
 	}
 	if mo.Registry == nil {
 		mo.Registry = metrics.NewRegistry()

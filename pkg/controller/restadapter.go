@@ -40,6 +40,9 @@ type restAdapter struct{ c *kafkarest.Client }
 
 func (a *restAdapter) ClusterID(ctx context.Context) (string, error) { return a.c.ClusterID(ctx) }
 
+// APIPrefix is the REST API prefix in use (KafkaRestClass status).
+func (a *restAdapter) APIPrefix() string { return a.c.APIPrefix() }
+
 func (a *restAdapter) GetLink(ctx context.Context, clusterID, link string) (*Link, error) {
 	l, err := a.c.GetLink(ctx, clusterID, link)
 	if err != nil {

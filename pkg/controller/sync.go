@@ -246,21 +246,25 @@ func (c *Controller) resolveSide(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		return nil, blocked(kafkalinkv1alpha1.ReasonKafkaRestClassForbidden,
 			"KafkaRestClass %s/%s does not allow ClusterLinks from namespace %q (its spec.allowedNamespaces)", ns, ref.Name, cl.Namespace)
 	}
+	target, err := c.classTarget(ctx, class)
+	if err != nil {
+		return nil, err
+	}
 	// Credentials come from Secrets in the class's own namespace.
 	resolver := &credentials.Resolver{Secrets: c.secrets, Namespace: class.Namespace, Directories: c.opts.Directories}
 	creds, err := resolver.Rest(ctx, &class.Spec.KafkaRest)
 	if err != nil {
 		return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "KafkaRestClass %s/%s: %w", ns, ref.Name, err)
 	}
-	entry, err := c.restClients.get(ns+"/"+ref.Name, RESTConfig{Endpoint: class.Spec.KafkaRest.Endpoint, Credentials: creds})
+	entry, err := c.restClients.get(ns+"/"+ref.Name, RESTConfig{Endpoint: target.endpoint, Credentials: creds})
 	if err != nil {
 		return nil, blocked(kafkalinkv1alpha1.ReasonCredentialsError, "KafkaRestClass %s/%s: %w", ns, ref.Name, err)
 	}
-	id, err := c.restClients.clusterID(ctx, entry, class.Spec.KafkaRest.KafkaClusterID)
+	id, err := c.restClients.clusterID(ctx, entry, target.clusterID)
 	if err != nil {
-		return nil, restError(fmt.Errorf("read the cluster id from %s: %w", class.Spec.KafkaRest.Endpoint, err))
+		return nil, restError(fmt.Errorf("read the cluster id from %s: %w", target.endpoint, err))
 	}
-	return &side{class: class, client: entry.client, clusterID: id, key: snapshotKey{endpoint: class.Spec.KafkaRest.Endpoint, clusterID: id}}, nil
+	return &side{class: class, client: entry.client, clusterID: id, key: snapshotKey{endpoint: target.endpoint, clusterID: id}}, nil
 }
 
 // restError turns REST failures into what the worker should do: a 429

@@ -233,6 +233,14 @@ func buildPath(tmpl string, args []string) (string, error) {
 	return b.String(), nil
 }
 
+// APIPrefix returns the API path prefix in use (/kafka/v3 or /v3), or ""
+// before the first request discovered it.
+func (c *Client) APIPrefix() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.TrimPrefix(c.prefix, c.base)
+}
+
 // apiPrefix returns the API prefix URL, discovering it on first use.
 func (c *Client) apiPrefix(ctx context.Context) (string, error) {
 	c.mu.Lock()

@@ -56,6 +56,13 @@ const (
 	ReasonSourceInitiatedPending  = "SourceInitiatedPending"
 	ReasonDuplicateLink           = "DuplicateLink"
 	ReasonClusterChanged          = "ClusterChanged"
+
+	// KafkaRestClass Ready reasons.
+	ReasonReachable                 = "Reachable"
+	ReasonCredentialsRefused        = "CredentialsRefused"
+	ReasonUnreachable               = "Unreachable"
+	ReasonKafkaClusterRefUnresolved = "KafkaClusterRefUnresolved"
+	ReasonClusterIDMismatch         = "ClusterIDMismatch"
 )
 
 const (
