@@ -50,6 +50,10 @@ const (
 // SourceTopics are the topics the emulated source cluster starts with.
 var SourceTopics = map[string]int{"demo-topic": 3, "orders": 6, "payments": 3, "inventory": 3, "audit": 1}
 
+// DestinationTopics are the topics the emulated destination cluster starts
+// with: a bidirectional link mirrors them the other way.
+var DestinationTopics = map[string]int{"cloud-events": 3, "cloud-metrics": 1}
+
 // Options configure Start.
 type Options struct {
 	// Dir is the run directory (logs, kubeconfig, certificates); a new
@@ -275,7 +279,7 @@ func (e *Env) startEmulator(ctx context.Context, opts Options) error {
 	e.SourceUser, e.SourcePassword = sourceRESTUser, secret()
 	e.DestinationUser, e.DestinationPassword = "CLOUDKEY"+strings.ToUpper(secret()[:8]), secret()
 	e.Emulator.AddCluster(emulator.ClusterConfig{ID: SourceClusterID, Bootstrap: SourceBootstrap, Username: e.SourceUser, Password: e.SourcePassword, Topics: SourceTopics})
-	e.Emulator.AddCluster(emulator.ClusterConfig{ID: DestinationClusterID, Bootstrap: DestinationBootstrap, Username: e.DestinationUser, Password: e.DestinationPassword})
+	e.Emulator.AddCluster(emulator.ClusterConfig{ID: DestinationClusterID, Bootstrap: DestinationBootstrap, Username: e.DestinationUser, Password: e.DestinationPassword, Topics: DestinationTopics})
 
 	ca, err := certs.NewCA("kafkalink-run emulator CA", 24*time.Hour)
 	if err != nil {
