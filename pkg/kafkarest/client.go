@@ -29,6 +29,10 @@ type Config struct {
 	// BearerToken is sent as "Authorization: Bearer ..." when set and
 	// Username is empty.
 	BearerToken string
+	// Tokens, when set, supplies OAuth bearer tokens (NewTokenSource). A
+	// 401 answer invalidates the token and the call is tried once more
+	// with a fresh one; a second 401 is the caller's.
+	Tokens TokenSource
 	// CAPEM replaces the system roots; ClientCertPEM and ClientKeyPEM
 	// enable mutual TLS.
 	CAPEM, ClientCertPEM, ClientKeyPEM []byte
@@ -298,13 +302,32 @@ func (c *Client) call(ctx context.Context, r request) error {
 		}
 	}
 	var lastErr error
+	fresh := false // a refused token was replaced once already
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return c.ctxError(r, err, lastErr)
 		}
-		err := c.attempt(ctx, r, target, payload)
+		token := ""
+		var err error
+		if c.cfg.Tokens != nil {
+			token, err = c.cfg.Tokens.Token(ctx)
+		}
+		if err == nil {
+			err = c.attempt(ctx, r, target, payload, token)
+		}
 		if err == nil {
 			return nil
+		}
+		if token != "" && !fresh {
+			if e, ok := asError(err); ok && e.StatusCode == http.StatusUnauthorized {
+				// The server no longer takes this token (expired early,
+				// revoked, the client rotated): one more try with a
+				// fresh one, not counted as an attempt.
+				c.cfg.Tokens.Invalidate(token)
+				fresh = true
+				attempt--
+				continue
+			}
 		}
 		lastErr = err
 		if ctx.Err() != nil {
@@ -347,7 +370,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 // attempt performs one HTTP exchange.
-func (c *Client) attempt(ctx context.Context, r request, target string, payload []byte) (err error) {
+func (c *Client) attempt(ctx context.Context, r request, target string, payload []byte, token string) (err error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var body io.Reader
@@ -364,6 +387,8 @@ func (c *Client) attempt(ctx context.Context, r request, target string, payload 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	switch {
+	case token != "":
+		req.Header.Set("Authorization", "Bearer "+token)
 	case c.cfg.Username != "":
 		req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
 	case c.cfg.BearerToken != "":
