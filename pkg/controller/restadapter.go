@@ -2,9 +2,17 @@ package controller
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
 
+	"github.com/kafkalink/kafkalink/pkg/credentials"
 	"github.com/kafkalink/kafkalink/pkg/kafkarest"
 )
 
@@ -26,6 +34,13 @@ func restClientFactory(observe func(endpoint, method string, code int, d time.Du
 		if c := cfg.Credentials; c != nil {
 			kc.Username, kc.Password, kc.BearerToken = c.Username, c.Password, c.BearerToken
 			kc.CAPEM, kc.ClientCertPEM, kc.ClientKeyPEM = c.CAPEM, c.ClientCertPEM, c.ClientKeyPEM
+			if c.OAuth != nil {
+				tokens, err := oauthTokens(c)
+				if err != nil {
+					return nil, fmt.Errorf("OAuth client for %s: %w", cfg.Endpoint, err)
+				}
+				kc.Tokens = tokens
+			}
 		}
 		client, err := kafkarest.New(kc)
 		if err != nil {
@@ -212,4 +227,73 @@ func (a *restAdapter) AlterMirrors(ctx context.Context, clusterID, link string, 
 
 func (a *restAdapter) DeleteTopic(ctx context.Context, clusterID, topic string) error {
 	return a.c.DeleteTopic(ctx, clusterID, topic)
+}
+
+// oauthTokens builds the token source of a KafkaRestClass with OAuth: one
+// per REST client, so a rotated secret or key (a new client) starts with
+// a new token. The token endpoint is trusted with the class's CA, if any,
+// besides the system roots.
+func oauthTokens(c *credentials.RestCredentials) (kafkarest.TokenSource, error) {
+	o := c.OAuth
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if len(c.CAPEM) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(c.CAPEM) {
+			return nil, errors.New("the CA bundle holds no PEM certificate")
+		}
+		tlsCfg.RootCAs = pool
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	if o.ConnectTimeout > 0 {
+		tr.DialContext = (&net.Dialer{Timeout: o.ConnectTimeout}).DialContext
+		tr.TLSHandshakeTimeout = o.ConnectTimeout
+	}
+	timeout := 30 * time.Second
+	if o.ConnectTimeout+o.ReadTimeout > 0 {
+		timeout = o.ConnectTimeout + o.ReadTimeout
+	}
+	cfg := kafkarest.OAuthConfig{
+		TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret, Scope: o.Scope, Audience: o.Audience,
+		HTTPClient:   &http.Client{Transport: tr, Timeout: timeout},
+		RetryBackoff: o.RetryBackoff, RetryBackoffMax: o.RetryBackoffMax,
+	}
+	switch {
+	case o.AssertionJWT != "":
+		jwt := o.AssertionJWT
+		cfg.Assertion = func(time.Time) (string, error) { return jwt, nil }
+	case len(o.AssertionKeyPEM) > 0:
+		key, err := parseRSAKey(o.AssertionKeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Assertion = kafkarest.SignedAssertion(kafkarest.AssertionConfig{
+			Issuer: o.AssertionIssuer, Subject: o.AssertionSubject, Audience: o.AssertionAudience,
+			Lifetime: o.AssertionLifetime, IncludeJTI: o.IncludeJTI, IncludeNBF: o.IncludeNBF, Key: key,
+		})
+	}
+	return kafkarest.NewTokenSource(cfg), nil
+}
+
+// parseRSAKey reads an unencrypted PEM RSA key (PKCS#1 or PKCS#8).
+func parseRSAKey(pemData []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(pemData)
+	if block == nil {
+		return nil, errors.New("the client assertion key is not PEM")
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("the client assertion key is neither PKCS#1 nor PKCS#8 (an encrypted key is not supported): %w", err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the client assertion key is a %T; RS256 needs an RSA key", k)
+	}
+	return rk, nil
 }

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
 )
@@ -32,6 +33,12 @@ const (
 	KeyFullchain  = "fullchain.pem"
 	KeyPrivateKey = "privkey.pem"
 	KeyCACerts    = "cacerts.pem"
+	// KeyOAuth holds clientId= and clientSecret= lines (CFK's oauth.txt).
+	KeyOAuth = "oauth.txt"
+	// KeyPrivateKeyFile is the PEM key a client assertion is signed with.
+	KeyPrivateKeyFile = "private-key"
+	// KeyJWTToken is a ready-made client assertion (jwtTokenFile).
+	KeyJWTToken = "jwt-token"
 )
 
 // ErrNotFound is wrapped by errors for a missing Secret, key or file, so the
@@ -111,6 +118,26 @@ type RestCredentials struct {
 	ClientCertPEM, ClientKeyPEM []byte
 	// CAPEM verifies the endpoint; system roots when empty.
 	CAPEM []byte
+	// OAuth, when set, authenticates with bearer tokens from a token
+	// endpoint.
+	OAuth *OAuthClient
+}
+
+// OAuthClient is how to get OAuth tokens for a REST API: client
+// credentials with a secret, or with a client assertion (a ready JWT, or
+// one signed with AssertionKeyPEM).
+type OAuthClient struct {
+	TokenURL, ClientID, ClientSecret string
+	Scope, Audience                  string
+
+	AssertionJWT                                         string
+	AssertionKeyPEM                                      []byte
+	AssertionIssuer, AssertionSubject, AssertionAudience string
+	AssertionLifetime                                    time.Duration
+	IncludeJTI, IncludeNBF                               bool
+
+	ConnectTimeout, ReadTimeout   time.Duration
+	RetryBackoff, RetryBackoffMax time.Duration
 }
 
 // Fingerprint is a digest of the credentials: a REST client cached under it
@@ -120,6 +147,11 @@ func (c *RestCredentials) Fingerprint() string {
 	for _, b := range [][]byte{[]byte(c.Username), []byte(c.Password), []byte(c.BearerToken), c.ClientCertPEM, c.ClientKeyPEM, c.CAPEM} {
 		fmt.Fprintf(h, "%d:", len(b))
 		h.Write(b)
+	}
+	if o := c.OAuth; o != nil {
+		// Every field: a rotated secret or key builds a new client (and
+		// token cache).
+		fmt.Fprintf(h, "oauth:%q", fmt.Sprintf("%+v", *o))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -162,11 +194,17 @@ func (r *Resolver) Rest(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestSpec)
 		if c.BearerToken == "" {
 			return nil, fmt.Errorf("%s is empty", KeyBearer)
 		}
+	case kafkalinkv1alpha1.RestAuthenticationOAuth:
+		o, err := r.oauthClient(ctx, a.OAuth)
+		if err != nil {
+			return nil, err
+		}
+		c.OAuth = o
 	case kafkalinkv1alpha1.RestAuthenticationMTLS, kafkalinkv1alpha1.RestAuthenticationNone:
 		// mtls is the client certificate alone; none sends nothing (but
 		// a certificate with sslClientAuthentication, below).
 	default:
-		return nil, fmt.Errorf("REST authentication type %q is not supported by kafkalink (use basic, bearer, mtls or none)", a.Type)
+		return nil, fmt.Errorf("REST authentication type %q is not supported by kafkalink (use basic, bearer, oauth, mtls or none)", a.Type)
 	}
 	if a.Type == kafkalinkv1alpha1.RestAuthenticationMTLS || a.SSLClientAuthentication {
 		t := k.TLS
@@ -374,4 +412,103 @@ func SortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// oauthClient resolves a KafkaRestClass's OAuth settings: client id and
+// secret from oauth.txt (clientId= and clientSecret= lines, as CFK), or a
+// client assertion (clientAssertion: a ready JWT from jwtTokenFile, or one
+// signed with the PEM key of localClientAssertion.privateKeyFile).
+func (r *Resolver) oauthClient(ctx context.Context, a *kafkalinkv1alpha1.OAuthRestAuthentication) (*OAuthClient, error) {
+	if a == nil || a.Configuration == nil || a.Configuration.TokenEndpointURI == "" {
+		return nil, errors.New("authentication type oauth needs oauth.configuration.tokenEndpointUri")
+	}
+	conf := a.Configuration
+	o := &OAuthClient{TokenURL: conf.TokenEndpointURI, Scope: conf.Scope, Audience: conf.Audience}
+	ms := func(p *int32) time.Duration {
+		if p == nil {
+			return 0
+		}
+		return time.Duration(*p) * time.Millisecond
+	}
+	o.ConnectTimeout, o.ReadTimeout = ms(conf.LoginConnectTimeoutMs), ms(conf.LoginReadTimeoutMs)
+	o.RetryBackoff, o.RetryBackoffMax = ms(conf.LoginRetryBackoffMs), ms(conf.LoginRetryBackoffMaxMs)
+	if a.SecretRef != "" || a.DirectoryPathInContainer != "" {
+		data, err := r.key(ctx, a.SecretRef, a.DirectoryPathInContainer, KeyOAuth, conf.ClientAssertion == nil)
+		if err != nil {
+			return nil, fmt.Errorf("OAuth client credentials: %w", err)
+		}
+		if data != nil {
+			id, secret := parseKeyValues(data)
+			o.ClientID, o.ClientSecret = id["clientId"], secret["clientSecret"]
+		}
+	}
+	ca := conf.ClientAssertion
+	if ca == nil {
+		if o.ClientID == "" || o.ClientSecret == "" {
+			return nil, fmt.Errorf("%s must hold a clientId= line and a clientSecret= line (or configure oauth.configuration.clientAssertion)", KeyOAuth)
+		}
+		return o, nil
+	}
+	// A client assertion replaces the secret.
+	o.ClientSecret = ""
+	if ca.ClientID != "" {
+		o.ClientID = ca.ClientID
+	}
+	if o.ClientID == "" {
+		return nil, fmt.Errorf("a client assertion needs oauth.configuration.clientAssertion.clientId (or clientId= in %s)", KeyOAuth)
+	}
+	switch {
+	case ca.JwtTokenFile != nil && (ca.JwtTokenFile.SecretRef != "" || ca.JwtTokenFile.DirectoryPathInContainer != ""):
+		data, err := r.key(ctx, ca.JwtTokenFile.SecretRef, ca.JwtTokenFile.DirectoryPathInContainer, KeyJWTToken, true)
+		if err != nil {
+			return nil, fmt.Errorf("OAuth client assertion (jwtTokenFile): %w", err)
+		}
+		o.AssertionJWT = strings.TrimSpace(string(data))
+		if strings.Count(o.AssertionJWT, ".") != 2 {
+			return nil, fmt.Errorf("%s does not hold a JWT (three dot-separated parts)", KeyJWTToken)
+		}
+	case ca.LocalClientAssertion != nil:
+		l := ca.LocalClientAssertion
+		f := l.PrivateKeyFile
+		if f == nil || (f.SecretRef == "" && f.DirectoryPathInContainer == "") {
+			return nil, errors.New("localClientAssertion needs privateKeyFile.secretRef or privateKeyFile.directoryPathInContainer")
+		}
+		if f.EncryptedPrivateKey {
+			return nil, errors.New("localClientAssertion.privateKeyFile.encryptedPrivateKey is not supported: store the key unencrypted in the Secret")
+		}
+		key, err := r.key(ctx, f.SecretRef, f.DirectoryPathInContainer, KeyPrivateKeyFile, true)
+		if err != nil {
+			return nil, fmt.Errorf("OAuth client assertion key: %w", err)
+		}
+		o.AssertionKeyPEM = key
+		o.AssertionIssuer, o.AssertionSubject, o.AssertionAudience = l.Issuer, l.Subject, l.Audience
+		if o.AssertionIssuer == "" {
+			o.AssertionIssuer = o.ClientID
+		}
+		if o.AssertionSubject == "" {
+			o.AssertionSubject = o.ClientID
+		}
+		if o.AssertionAudience == "" {
+			o.AssertionAudience = o.TokenURL
+		}
+		if l.TokenLifetime != nil {
+			o.AssertionLifetime = time.Duration(*l.TokenLifetime) * time.Second
+		}
+		o.IncludeJTI, o.IncludeNBF = l.IncludeJtiClaim, l.IncludeNbfClaim
+	default:
+		return nil, errors.New("oauth.configuration.clientAssertion needs jwtTokenFile or localClientAssertion")
+	}
+	return o, nil
+}
+
+// parseKeyValues reads key=value lines; both returned maps are the same.
+func parseKeyValues(data []byte) (map[string]string, map[string]string) {
+	m := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok {
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return m, m
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
 )
@@ -197,9 +199,9 @@ func TestRest(t *testing.T) {
 			spec:    kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "bearer", Bearer: &kafkalinkv1alpha1.SecretOrDirectory{DirectoryPathInContainer: dir}}},
 			wantErr: "bearer.txt",
 		},
-		"oauth is not supported": {
+		"oauth needs a token endpoint": {
 			spec:    kafkalinkv1alpha1.KafkaRestSpec{Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: "oauth"}},
-			wantErr: "not supported",
+			wantErr: "needs oauth.configuration.tokenEndpointUri",
 		},
 	}
 	for name, tc := range cases {
@@ -291,5 +293,70 @@ func TestRestClientCertificate(t *testing.T) {
 	_, err = r.Rest(context.Background(), &kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest", Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: kafkalinkv1alpha1.RestAuthenticationNone, SSLClientAuthentication: true}})
 	if err == nil || !strings.Contains(err.Error(), "needs tls.secretRef") {
 		t.Errorf("sslClientAuthentication without tls: %v", err)
+	}
+}
+
+// TestRestOAuth: client credentials from oauth.txt (CFK's format); a client
+// assertion from a ready JWT or a signing key, with its claims defaulted
+// from the client id and token endpoint; what is missing is named.
+func TestRestOAuth(t *testing.T) {
+	r := resolver()
+	secrets := r.Secrets.(fakeSecrets)
+	secrets["operator/oauth-client"] = map[string][]byte{KeyOAuth: []byte("clientId=kafkalink\nclientSecret=" + password + "\n")}
+	secrets["operator/jwt"] = map[string][]byte{KeyJWTToken: []byte("aaa.bbb.ccc\n")}
+	secrets["operator/key"] = map[string][]byte{KeyPrivateKeyFile: []byte("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")}
+	conf := func(ca *kafkalinkv1alpha1.ClientAssertion) *kafkalinkv1alpha1.OAuthClientConfiguration {
+		return &kafkalinkv1alpha1.OAuthClientConfiguration{TokenEndpointURI: "https://idp/token", Scope: "kafka", Audience: "rest", LoginConnectTimeoutMs: ptrTo[int32](2000), ClientAssertion: ca}
+	}
+	spec := func(secretRef string, c *kafkalinkv1alpha1.OAuthClientConfiguration) *kafkalinkv1alpha1.KafkaRestSpec {
+		return &kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest", Authentication: &kafkalinkv1alpha1.RestAuthentication{
+			Type: kafkalinkv1alpha1.RestAuthenticationOAuth, OAuth: &kafkalinkv1alpha1.OAuthRestAuthentication{SecretRef: secretRef, Configuration: c}}}
+	}
+	tests := []struct {
+		name    string
+		spec    *kafkalinkv1alpha1.KafkaRestSpec
+		want    OAuthClient
+		wantErr string
+	}{
+		{name: "client credentials", spec: spec("oauth-client", conf(nil)),
+			want: OAuthClient{TokenURL: "https://idp/token", ClientID: "kafkalink", ClientSecret: password, Scope: "kafka", Audience: "rest", ConnectTimeout: 2 * time.Second}},
+		{name: "no secret", spec: spec("", conf(nil)), wantErr: "oauth.txt must hold a clientId= line"},
+		{name: "a ready JWT", spec: spec("", conf(&kafkalinkv1alpha1.ClientAssertion{ClientID: "app", JwtTokenFile: &kafkalinkv1alpha1.SecretOrDirectory{SecretRef: "jwt"}})),
+			want: OAuthClient{TokenURL: "https://idp/token", ClientID: "app", Scope: "kafka", Audience: "rest", ConnectTimeout: 2 * time.Second, AssertionJWT: "aaa.bbb.ccc"}},
+		{name: "a signing key, claims defaulted", spec: spec("oauth-client", conf(&kafkalinkv1alpha1.ClientAssertion{LocalClientAssertion: &kafkalinkv1alpha1.LocalClientAssertion{
+			IncludeJtiClaim: true, TokenLifetime: ptrTo[int32](60), PrivateKeyFile: &kafkalinkv1alpha1.PrivateKeyFile{SecretRef: "key"}}})),
+			want: OAuthClient{TokenURL: "https://idp/token", ClientID: "kafkalink", Scope: "kafka", Audience: "rest", ConnectTimeout: 2 * time.Second,
+				AssertionKeyPEM: secrets["operator/key"][KeyPrivateKeyFile], AssertionIssuer: "kafkalink", AssertionSubject: "kafkalink", AssertionAudience: "https://idp/token",
+				AssertionLifetime: time.Minute, IncludeJTI: true}},
+		{name: "an encrypted key", spec: spec("oauth-client", conf(&kafkalinkv1alpha1.ClientAssertion{LocalClientAssertion: &kafkalinkv1alpha1.LocalClientAssertion{
+			PrivateKeyFile: &kafkalinkv1alpha1.PrivateKeyFile{SecretRef: "key", EncryptedPrivateKey: true}}})), wantErr: "encryptedPrivateKey is not supported"},
+		{name: "an assertion without a client id", spec: spec("", conf(&kafkalinkv1alpha1.ClientAssertion{JwtTokenFile: &kafkalinkv1alpha1.SecretOrDirectory{SecretRef: "jwt"}})), wantErr: "needs oauth.configuration.clientAssertion.clientId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := r.Rest(context.Background(), tt.spec)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), password) {
+					t.Errorf("error %q holds the secret", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*c.OAuth, tt.want) {
+				t.Errorf("OAuth client\n%+v\nwant\n%+v", *c.OAuth, tt.want)
+			}
+		})
+	}
+	// Rotating the secret changes the fingerprint (a new REST client and token cache).
+	a, _ := r.Rest(context.Background(), spec("oauth-client", conf(nil)))
+	secrets["operator/oauth-client"] = map[string][]byte{KeyOAuth: []byte("clientId=kafkalink\nclientSecret=rotated\n")}
+	b, _ := r.Rest(context.Background(), spec("oauth-client", conf(nil)))
+	if a.Fingerprint() == b.Fingerprint() {
+		t.Error("a rotated client secret keeps the fingerprint")
 	}
 }

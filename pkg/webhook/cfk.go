@@ -99,8 +99,35 @@ func restFieldWarnings(p *field.Path, r *kafkalinkv1alpha1.KafkaRestSpec) []stri
 	if b := a.Basic; b != nil && (b.Debug || len(b.Roles) > 0 || len(b.RestrictedRoles) > 0 || b.IgnoreRoles) {
 		w = append(w, fmt.Sprintf("%s: debug, roles, restrictedRoles and ignoreRoles are ignored by kafkalink: they configure a REST server, and kafkalink is its client", ap.Child("basic")))
 	}
-	if a.Type == kafkalinkv1alpha1.RestAuthenticationOAuth {
-		w = append(w, fmt.Sprintf("%s oauth is not supported yet: ClusterLinks using this class report CredentialsError, and %s has no effect", ap.Child("type"), ap.Child("oauth")))
+	o := a.OAuth
+	if o == nil {
+		return w
+	}
+	op := ap.Child("oauth")
+	if a.Type != kafkalinkv1alpha1.RestAuthenticationOAuth {
+		return append(w, fmt.Sprintf("%s has no effect with authentication type %s (only with oauth)", op, a.Type))
+	}
+	c := o.Configuration
+	if c == nil {
+		return w
+	}
+	cp := op.Child("configuration")
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"expectedIssuer", c.ExpectedIssuer != ""}, {"jwksEndpointUri", c.JwksEndpointURI != ""}, {"subClaimName", c.SubClaimName != ""}, {"groupsClaimName", c.GroupsClaimName != ""}} {
+		if f.set {
+			w = append(w, fmt.Sprintf("%s has no effect: it configures token validation on a server; kafkalink only gets tokens", cp.Child(f.name)))
+		}
+	}
+	if ca := c.ClientAssertion; ca != nil && ca.LocalClientAssertion != nil && ca.LocalClientAssertion.PrivateKeyFile != nil {
+		kp := cp.Child("clientAssertion", "localClientAssertion", "privateKeyFile")
+		if ca.LocalClientAssertion.PrivateKeyFile.EncryptedPrivateKey {
+			w = append(w, fmt.Sprintf("%s.encryptedPrivateKey is not supported: store the key unencrypted in the Secret (ClusterLinks using this class report CredentialsError until then)", kp))
+		}
+		if ca.LocalClientAssertion.PrivateKeyFile.IncludeAssertionTemplate {
+			w = append(w, fmt.Sprintf("%s.includeAssertionTemplate has no effect: kafkalink builds the assertion's claims from localClientAssertion", kp))
+		}
 	}
 	return w
 }

@@ -128,6 +128,29 @@ func TestKafkaRestClassCFKShapes(t *testing.T) {
 			warnings: []string{"spec.kafkaRest.authentication.basic: debug, roles, restrictedRoles and ignoreRoles are ignored"},
 		},
 		{
+			name: "oauth client credentials",
+			spec: kafkalinkv1alpha1.KafkaRestClassSpec{KafkaRest: kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest:8090", Authentication: &kafkalinkv1alpha1.RestAuthentication{
+				Type: kafkalinkv1alpha1.RestAuthenticationOAuth, OAuth: &kafkalinkv1alpha1.OAuthRestAuthentication{SecretRef: "oauth",
+					Configuration: &kafkalinkv1alpha1.OAuthClientConfiguration{TokenEndpointURI: "https://idp/token", ExpectedIssuer: "https://idp"}}}}},
+			warnings: []string{"spec.kafkaRest.authentication.oauth.configuration.expectedIssuer has no effect"},
+		},
+		{
+			name: "oauth without token endpoint or credentials",
+			spec: kafkalinkv1alpha1.KafkaRestClassSpec{KafkaRest: kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest:8090", Authentication: &kafkalinkv1alpha1.RestAuthentication{
+				Type: kafkalinkv1alpha1.RestAuthenticationOAuth, OAuth: &kafkalinkv1alpha1.OAuthRestAuthentication{Configuration: &kafkalinkv1alpha1.OAuthClientConfiguration{}}}}},
+			errs: []string{"spec.kafkaRest.authentication.oauth.configuration.tokenEndpointUri: Required value", "spec.kafkaRest.authentication.oauth.secretRef: Required value"},
+		},
+		{
+			name: "oauth client assertion with both a JWT and a key, encrypted",
+			spec: kafkalinkv1alpha1.KafkaRestClassSpec{KafkaRest: kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest:8090", Authentication: &kafkalinkv1alpha1.RestAuthentication{
+				Type: kafkalinkv1alpha1.RestAuthenticationOAuth, OAuth: &kafkalinkv1alpha1.OAuthRestAuthentication{Configuration: &kafkalinkv1alpha1.OAuthClientConfiguration{
+					TokenEndpointURI: "https://idp/token", ClientAssertion: &kafkalinkv1alpha1.ClientAssertion{ClientID: "app",
+						JwtTokenFile:         &kafkalinkv1alpha1.SecretOrDirectory{SecretRef: "jwt"},
+						LocalClientAssertion: &kafkalinkv1alpha1.LocalClientAssertion{PrivateKeyFile: &kafkalinkv1alpha1.PrivateKeyFile{SecretRef: "key", EncryptedPrivateKey: true}}}}}}}},
+			errs:     []string{"spec.kafkaRest.authentication.oauth.configuration.clientAssertion: Invalid value"},
+			warnings: []string{"privateKeyFile.encryptedPrivateKey is not supported"},
+		},
+		{
 			name: "type none",
 			spec: kafkalinkv1alpha1.KafkaRestClassSpec{KafkaRest: kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest:8090", Authentication: &kafkalinkv1alpha1.RestAuthentication{Type: kafkalinkv1alpha1.RestAuthenticationNone}}},
 		},

@@ -169,6 +169,8 @@ func ValidateKafkaRestClass(k *kafkalinkv1alpha1.KafkaRestClass) (field.ErrorLis
 			if a.Bearer == nil || (a.Bearer.SecretRef == "" && a.Bearer.DirectoryPathInContainer == "") {
 				errs = append(errs, field.Required(ap.Child("bearer"), "authentication type bearer needs bearer.secretRef or bearer.directoryPathInContainer"))
 			}
+		case kafkalinkv1alpha1.RestAuthenticationOAuth:
+			errs = append(errs, validateRestOAuth(ap.Child("oauth"), a.OAuth)...)
 		case kafkalinkv1alpha1.RestAuthenticationMTLS:
 			if t := k.Spec.KafkaRest.TLS; t == nil || (t.SecretRef == "" && t.DirectoryPathInContainer == "") {
 				errs = append(errs, field.Required(rest.Child("tls"), "authentication type mtls needs tls.secretRef or tls.directoryPathInContainer with fullchain.pem and privkey.pem"))
@@ -199,4 +201,40 @@ func ValidateKafkaRestClass(k *kafkalinkv1alpha1.KafkaRestClass) (field.ErrorLis
 		}
 	}
 	return errs, warnings
+}
+
+// validateRestOAuth requires what an OAuth token request needs: the token
+// endpoint, and either client credentials (oauth.txt) or a client assertion
+// (a JWT, or a key to sign one).
+func validateRestOAuth(p *field.Path, o *kafkalinkv1alpha1.OAuthRestAuthentication) field.ErrorList {
+	var errs field.ErrorList
+	if o == nil {
+		return append(errs, field.Required(p, "authentication type oauth needs oauth.configuration.tokenEndpointUri and oauth.secretRef (oauth.txt with clientId= and clientSecret=) or oauth.configuration.clientAssertion"))
+	}
+	c := o.Configuration
+	if c == nil || c.TokenEndpointURI == "" {
+		errs = append(errs, field.Required(p.Child("configuration", "tokenEndpointUri"), "the identity provider's token endpoint"))
+	} else if u, err := url.Parse(c.TokenEndpointURI); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, field.Invalid(p.Child("configuration", "tokenEndpointUri"), c.TokenEndpointURI, "must be an http(s) URL"))
+	}
+	if c == nil || c.ClientAssertion == nil {
+		if o.SecretRef == "" && o.DirectoryPathInContainer == "" {
+			errs = append(errs, field.Required(p.Child("secretRef"), "client credentials: a Secret (or directoryPathInContainer) with oauth.txt holding clientId= and clientSecret= lines; or configure configuration.clientAssertion"))
+		}
+		return errs
+	}
+	ca, cp := c.ClientAssertion, p.Child("configuration", "clientAssertion")
+	if ca.ClientID == "" && o.SecretRef == "" && o.DirectoryPathInContainer == "" {
+		errs = append(errs, field.Required(cp.Child("clientId"), "the OAuth client id the assertion is for"))
+	}
+	hasJWT := ca.JwtTokenFile != nil && (ca.JwtTokenFile.SecretRef != "" || ca.JwtTokenFile.DirectoryPathInContainer != "")
+	l := ca.LocalClientAssertion
+	hasKey := l != nil && l.PrivateKeyFile != nil && (l.PrivateKeyFile.SecretRef != "" || l.PrivateKeyFile.DirectoryPathInContainer != "")
+	switch {
+	case hasJWT && hasKey:
+		errs = append(errs, field.Invalid(cp, "jwtTokenFile and localClientAssertion", "give one: a ready-made assertion (jwtTokenFile) or a key to sign one (localClientAssertion.privateKeyFile)"))
+	case !hasJWT && !hasKey:
+		errs = append(errs, field.Required(cp, "jwtTokenFile (a Secret with key jwt-token) or localClientAssertion.privateKeyFile (a Secret with key private-key)"))
+	}
+	return errs
 }
