@@ -114,6 +114,15 @@ func Describe(out io.Writer, cl *kafkalinkv1alpha1.ClusterLink, events []corev1.
 		fmt.Fprintf(w, "Paused:\treconciliation is paused (%s)\n", kafkalinkv1alpha1.AnnotationPauseReconciliation)
 	}
 
+	// Each section is its own table: the columns of one never widen another.
+	section := func() error {
+		err := w.Flush()
+		w = printers.GetNewTabWriter(out)
+		return err
+	}
+	if err := section(); err != nil {
+		return fmt.Errorf("write the description: %w", err)
+	}
 	fmt.Fprintln(w, "Conditions:")
 	if len(st.Conditions) == 0 {
 		fmt.Fprintln(w, "  <none>")
@@ -124,6 +133,9 @@ func Describe(out io.Writer, cl *kafkalinkv1alpha1.ClusterLink, events []corev1.
 		}
 	}
 
+	if err := section(); err != nil {
+		return fmt.Errorf("write the description: %w", err)
+	}
 	fmt.Fprintf(w, "Mirror topics:\t%s\n", mirrorCounts(cl))
 	rows, _ := MirrorRows([]kafkalinkv1alpha1.ClusterLink{*cl}, nil, SortByName)
 	var notes []MirrorRow
@@ -136,6 +148,9 @@ func Describe(out io.Writer, cl *kafkalinkv1alpha1.ClusterLink, events []corev1.
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", r.Topic, orNone(r.Status), oneLine(r.Message))
 	}
 
+	if err := section(); err != nil {
+		return fmt.Errorf("write the description: %w", err)
+	}
 	fmt.Fprintln(w, "Events:")
 	if len(events) == 0 {
 		fmt.Fprintln(w, "  <none>")
