@@ -166,16 +166,44 @@ func TestSelectTopics(t *testing.T) {
 	}
 }
 
-// The apply configuration holds the changed entries' name and state and
-// nothing else, so server-side apply takes ownership of those fields only.
+// The apply configuration holds the entries' name and state and nothing
+// else, so server-side apply takes ownership of those fields only.
 func TestStateApplySendsOnlyNameAndState(t *testing.T) {
-	b, err := json.Marshal(StateApply("demo", "ops", []string{"a", "b"}, failover))
+	b, err := json.Marshal(StateApply("demo", "ops", map[string]kafkalinkv1alpha1.MirrorTopicState{"b": failover, "a": pause}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"kind":"ClusterLink","apiVersion":"kafkalink.io/v1alpha1","metadata":{"name":"demo","namespace":"ops"},"spec":{"mirrorTopics":[{"name":"a","state":"FAILOVER"},{"name":"b","state":"FAILOVER"}]}}`
+	want := `{"kind":"ClusterLink","apiVersion":"kafkalink.io/v1alpha1","metadata":{"name":"demo","namespace":"ops"},"spec":{"mirrorTopics":[{"name":"a","state":"PAUSE"},{"name":"b","state":"FAILOVER"}]}}`
 	if string(b) != want {
 		t.Errorf("apply configuration\n%s\nwant\n%s", b, want)
+	}
+}
+
+// An apply must repeat the states the plugin applied before, or the
+// apiserver drops them (a FAILOVER would fall back to the default ACTIVE).
+func TestOwnedStates(t *testing.T) {
+	cl := link("ops", "demo", []string{"a=FAILOVER", "b=PAUSE", "c", "d=PAUSE"})
+	fields := func(manager string, op metav1.ManagedFieldsOperationType, raw string) metav1.ManagedFieldsEntry {
+		return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, FieldsV1: &metav1.FieldsV1{Raw: []byte(raw)}}
+	}
+	cl.ManagedFields = []metav1.ManagedFieldsEntry{
+		fields(FieldManager, metav1.ManagedFieldsOperationApply,
+			`{"f:spec":{"f:mirrorTopics":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:state":{}},"k:{\"name\":\"b\"}":{"f:name":{},"f:state":{}},"k:{\"name\":\"c\"}":{"f:name":{}},"k:{\"name\":\"gone\"}":{"f:state":{}}}}}`),
+		// Another manager's states are not the plugin's to repeat.
+		fields("kubectl", metav1.ManagedFieldsOperationApply, `{"f:spec":{"f:mirrorTopics":{"k:{\"name\":\"d\"}":{"f:state":{}}}}}`),
+		fields(FieldManager, metav1.ManagedFieldsOperationUpdate, `{"f:spec":{"f:mirrorTopics":{"k:{\"name\":\"d\"}":{"f:state":{}}}}}`),
+	}
+	got, err := OwnedStates(cl, FieldManager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]kafkalinkv1alpha1.MirrorTopicState{"a": failover, "b": pause}
+	if len(got) != len(want) || got["a"] != want["a"] || got["b"] != want["b"] {
+		t.Errorf("owned states %v, want %v (c: name only; gone: not in spec; d: another manager or not an apply)", got, want)
+	}
+	cl.ManagedFields = []metav1.ManagedFieldsEntry{fields(FieldManager, metav1.ManagedFieldsOperationApply, `{"f:spec":`)}
+	if _, err := OwnedStates(cl, FieldManager); err == nil {
+		t.Error("malformed managed fields: no error")
 	}
 }
 

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,12 +84,63 @@ A topic whose state is set in a manifest that another field manager applied
 // StateApply is the apply configuration that sets the state of topics of a
 // ClusterLink and nothing else: mirrorTopics is a map-list keyed by name,
 // so the apiserver merges each entry by name and keeps the other fields.
-func StateApply(name, namespace string, topics []string, state kafkalinkv1alpha1.MirrorTopicState) *applyv1alpha1.ClusterLinkApplyConfiguration {
-	entries := make([]*applyv1alpha1.MirrorTopicApplyConfiguration, 0, len(topics))
-	for _, t := range topics {
-		entries = append(entries, applyv1alpha1.MirrorTopic().WithName(t).WithState(state))
+// states must hold every state the plugin's field manager owns already
+// (OwnedStates), not only the changed ones: server-side apply removes a
+// field its manager applied before and leaves out now, which would reset
+// an earlier FAILOVER to the default ACTIVE.
+func StateApply(name, namespace string, states map[string]kafkalinkv1alpha1.MirrorTopicState) *applyv1alpha1.ClusterLinkApplyConfiguration {
+	names := make([]string, 0, len(states))
+	for t := range states {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	entries := make([]*applyv1alpha1.MirrorTopicApplyConfiguration, 0, len(names))
+	for _, t := range names {
+		entries = append(entries, applyv1alpha1.MirrorTopic().WithName(t).WithState(states[t]))
 	}
 	return applyv1alpha1.ClusterLink(name, namespace).WithSpec(applyv1alpha1.ClusterLinkSpec().WithMirrorTopics(entries...))
+}
+
+// OwnedStates returns the topics whose spec state the field manager owns
+// through server-side apply, with their current state. Topics no longer
+// in spec.mirrorTopics are left out: applying them would add them back.
+func OwnedStates(cl *kafkalinkv1alpha1.ClusterLink, manager string) (map[string]kafkalinkv1alpha1.MirrorTopicState, error) {
+	current := make(map[string]kafkalinkv1alpha1.MirrorTopicState, len(cl.Spec.MirrorTopics))
+	for i := range cl.Spec.MirrorTopics {
+		current[cl.Spec.MirrorTopics[i].Name] = cl.Spec.MirrorTopics[i].State
+	}
+	owned := map[string]kafkalinkv1alpha1.MirrorTopicState{}
+	for _, mf := range cl.ManagedFields {
+		if mf.Manager != manager || mf.Operation != metav1.ManagedFieldsOperationApply || mf.Subresource != "" || mf.FieldsV1 == nil {
+			continue
+		}
+		// FieldsV1: {"f:spec":{"f:mirrorTopics":{"k:{\"name\":\"orders\"}":{"f:state":{}}}}}
+		var fields struct {
+			Spec struct {
+				MirrorTopics map[string]map[string]json.RawMessage `json:"f:mirrorTopics"`
+			} `json:"f:spec"`
+		}
+		if err := json.Unmarshal(mf.FieldsV1.Raw, &fields); err != nil {
+			return nil, fmt.Errorf("read the managed fields of %s: %w", manager, err)
+		}
+		for key, entry := range fields.Spec.MirrorTopics {
+			k, ok := strings.CutPrefix(key, "k:")
+			if !ok {
+				continue
+			}
+			var id struct {
+				Name string `json:"name"`
+			}
+			if err := json.Unmarshal([]byte(k), &id); err != nil {
+				return nil, fmt.Errorf("read the managed fields of %s: key %s: %w", manager, key, err)
+			}
+			st, inSpec := current[id.Name]
+			if _, ownsState := entry["f:state"]; ownsState && inSpec && st != "" {
+				owned[id.Name] = st
+			}
+		}
+	}
+	return owned, nil
 }
 
 // SelectTopics picks the topics a state command changes. Named topics must
@@ -147,11 +199,22 @@ func setState(ctx context.Context, o *Options, c *Clients, v stateVerb, link str
 		fmt.Fprintf(o.Out, "clusterlink.kafkalink.io/%s: no mirror topic to change to %s\n", link, v.state)
 		return nil
 	}
-	applied, err := links.Apply(ctx, StateApply(link, c.Namespace, topics, v.state), metav1.ApplyOptions{FieldManager: FieldManager, Force: so.forceConflicts})
+	states, err := OwnedStates(cl, FieldManager)
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
+		states[t] = v.state
+	}
+	// The resourceVersion makes the apply fail, rather than act on a
+	// state it did not read, when the object changed since the GET.
+	ac := StateApply(link, c.Namespace, states).WithResourceVersion(cl.ResourceVersion)
+	applied, err := links.Apply(ctx, ac, metav1.ApplyOptions{FieldManager: FieldManager, Force: so.forceConflicts})
 	if err != nil {
 		printAPIError(o.ErrOut, err)
-		if apierrors.IsConflict(err) && !so.forceConflicts {
-			fmt.Fprintln(o.ErrOut, "hint: another field manager (the manifest's applier) sets these states: change them in the manifest, or pass --force-conflicts to take them over")
+		if apierrors.IsConflict(err) && strings.Contains(err.Error(), "conflict with") && !so.forceConflicts {
+			fmt.Fprintln(o.ErrOut, "hint: the manager named above owns these states (it applied them from a manifest): change the manifest, "+
+				"or pass --force-conflicts to take them over (a GitOps tool that applies the manifest again sets them back)")
 		}
 		return &exitError{code: 1}
 	}
