@@ -62,11 +62,11 @@ var actionOrder = map[string]int{"CREATE": 0, "PAUSE": 1, "RESUME": 2, "PROMOTE"
 // does not exist) and its status. It calls nothing.
 func PlanChange(live, next *kafkalinkv1alpha1.ClusterLink) LinkChange {
 	ch := LinkChange{Namespace: next.Namespace, Name: next.Name}
-	var plan mirror.LinkPlan
+	var prev []kafkalinkv1alpha1.MirrorTopicStatus
+	var observed []mirror.ObservedMirror
 	if live == nil {
 		ch.Create = true
 		ch.Errors, ch.Warnings = mirror.ValidateCreate(next)
-		plan = mirror.PlanLink(&next.Spec, nil, nil)
 	} else {
 		if live.DeletionTimestamp != nil {
 			ch.Deleting = true
@@ -79,15 +79,45 @@ func PlanChange(live, next *kafkalinkv1alpha1.ClusterLink) LinkChange {
 		upd.Spec = next.Spec
 		ch.Errors, ch.Warnings = mirror.ValidateUpdate(live, upd)
 		ch.SpecFields = changedSpecFields(&live.Spec, &next.Spec)
-		observed := make([]mirror.ObservedMirror, 0, len(live.Status.MirrorTopics))
-		for i := range live.Status.MirrorTopics {
-			s := &live.Status.MirrorTopics[i]
-			if mirror.ParseStatus(s.Status) == mirror.StatusAbsent {
-				continue // not listed under the link
+		prev = live.Status.MirrorTopics
+	}
+	// A bidirectional link keeps mirrors on both clusters: each direction
+	// is planned from the status entries observed on its cluster.
+	for _, dir := range []kafkalinkv1alpha1.MirrorTopicDirection{kafkalinkv1alpha1.DirectionToDestination, kafkalinkv1alpha1.DirectionToSource} {
+		observed = observed[:0]
+		for i := range prev {
+			s := &prev[i]
+			if mirror.StatusDirection(s) != dir || mirror.ParseStatus(s.Status) == mirror.StatusAbsent {
+				continue // the other cluster's, or not listed under the link
 			}
 			observed = append(observed, mirror.ObservedMirror{Name: s.Name, SourceTopicName: s.SourceName(), Status: s.Status, MaxLag: s.MaxLag})
 		}
-		plan = mirror.PlanLink(&next.Spec, live.Status.MirrorTopics, observed)
+		where := ""
+		plan := mirror.PlanLink(&next.Spec, prev, observed)
+		if dir == kafkalinkv1alpha1.DirectionToSource {
+			where = " (on the source cluster)"
+			plan = mirror.PlanToSource(&next.Spec, prev, observed)
+		}
+		ch.addSteps(plan, where)
+	}
+	sort.SliceStable(ch.Steps, func(i, j int) bool {
+		a, b := ch.Steps[i], ch.Steps[j]
+		if actionOrder[a.Action] != actionOrder[b.Action] {
+			return actionOrder[a.Action] < actionOrder[b.Action]
+		}
+		return a.Topic < b.Topic
+	})
+	return ch
+}
+
+// addSteps adds the steps of one direction's plan; where names the
+// cluster when it is not the destination.
+func (ch *LinkChange) addSteps(plan mirror.LinkPlan, where string) {
+	step := func(action, topic, detail string) {
+		if where != "" {
+			detail = strings.TrimSpace(detail + where)
+		}
+		ch.Steps = append(ch.Steps, Step{Action: action, Topic: topic, Detail: detail})
 	}
 	for _, c := range plan.Create {
 		d := plan.Decisions[c.Name]
@@ -95,7 +125,7 @@ func PlanChange(live, next *kafkalinkv1alpha1.ClusterLink) LinkChange {
 		if d.Then == mirror.ActionPause {
 			detail += ", then paused"
 		}
-		ch.Steps = append(ch.Steps, Step{Action: string(mirror.ActionCreate), Topic: c.Name, Detail: detail})
+		step(string(mirror.ActionCreate), c.Name, detail)
 	}
 	for _, a := range []struct {
 		action mirror.Action
@@ -112,33 +142,29 @@ func PlanChange(live, next *kafkalinkv1alpha1.ClusterLink) LinkChange {
 			if a.action == mirror.ActionPause && plan.Decisions[t].Then == mirror.ActionPause {
 				continue // shown with its CREATE
 			}
-			ch.Steps = append(ch.Steps, Step{Action: string(a.action), Topic: t, Detail: a.detail})
+			detail := a.detail
+			if a.action == mirror.ActionDelete && where != "" {
+				detail = "DELETED (the topic it mirrors is untouched)"
+			}
+			step(string(a.action), t, detail)
 		}
 	}
 	for _, t := range plan.Release {
-		ch.Steps = append(ch.Steps, Step{Action: "RELEASE", Topic: t, Detail: "stopped (a normal topic now): kept on the destination, no longer managed"})
+		step("RELEASE", t, "kept as it is, no longer managed")
 	}
 	for name, d := range plan.Decisions {
 		switch d.Action {
 		case mirror.ActionWait, mirror.ActionBlocked:
-			ch.Steps = append(ch.Steps, Step{Action: string(d.Action), Topic: name, Detail: d.Reason})
+			step(string(d.Action), name, d.Reason)
 		case mirror.ActionNone:
 			ch.Unchanged++
 		}
 	}
 	for _, t := range plan.Wait {
 		if _, inSpec := plan.Decisions[t]; !inSpec {
-			ch.Steps = append(ch.Steps, Step{Action: string(mirror.ActionWait), Topic: t, Detail: "removed, status unknown: nothing is deleted until it is known"})
+			step(string(mirror.ActionWait), t, "removed, status unknown: nothing is deleted until it is known")
 		}
 	}
-	sort.SliceStable(ch.Steps, func(i, j int) bool {
-		a, b := ch.Steps[i], ch.Steps[j]
-		if actionOrder[a.Action] != actionOrder[b.Action] {
-			return actionOrder[a.Action] < actionOrder[b.Action]
-		}
-		return a.Topic < b.Topic
-	})
-	return ch
 }
 
 // changedSpecFields names the top-level spec fields, other than

@@ -283,6 +283,25 @@ func TestPlanChange(t *testing.T) {
 	if ch := PlanChange(live, next); !slices.Equal(ch.SpecFields, []string{"configs"}) {
 		t.Errorf("spec fields %v, want [configs]", ch.SpecFields)
 	}
+	// A bidirectional link: toSource topics are planned on the source cluster.
+	bi := link("ops", "bi", []string{"in", "out"})
+	bi.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}
+	bi.Spec.MirrorTopics[1].Direction = kafkalinkv1alpha1.DirectionToSource
+	biLive := bi.DeepCopy()
+	biLive.Status.MirrorTopics = []kafkalinkv1alpha1.MirrorTopicStatus{
+		{Name: "in", Status: "ACTIVE", Created: true},
+		{Name: "out", Status: "ACTIVE", Created: true, Direction: kafkalinkv1alpha1.DirectionToSource},
+	}
+	biNext := bi.DeepCopy()
+	biNext.Spec.MirrorTopics[1].State = pause
+	var steps []string
+	for _, st := range PlanChange(biLive, biNext).Steps {
+		steps = append(steps, st.Action+" "+st.Topic+": "+st.Detail)
+	}
+	if !slices.Equal(steps, []string{"PAUSE out: (on the source cluster)"}) {
+		t.Errorf("bidirectional plan steps %q", steps)
+	}
+
 	deleting := live.DeepCopy()
 	deleting.DeletionTimestamp = &metav1.Time{Time: time.Now()}
 	if ch := PlanChange(deleting, next); !ch.Deleting || len(ch.Steps) != 0 {
