@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -168,35 +169,58 @@ func (ch *LinkChange) addSteps(plan mirror.LinkPlan, where string) {
 }
 
 // changedSpecFields names the top-level spec fields, other than
-// mirrorTopics, whose JSON differs.
-func changedSpecFields(a, b *kafkalinkv1alpha1.ClusterLinkSpec) []string {
+// mirrorTopics, that the manifest sets to something the live spec does not
+// hold. What the manifest leaves out is not a change: the live value may
+// be an API default.
+func changedSpecFields(live, next *kafkalinkv1alpha1.ClusterLinkSpec) []string {
 	toMap := func(s *kafkalinkv1alpha1.ClusterLinkSpec) map[string]any {
 		var m map[string]any
 		raw, _ := json.Marshal(s)
 		_ = json.Unmarshal(raw, &m)
 		return m
 	}
-	am, bm := toMap(a), toMap(b)
-	keys := map[string]bool{}
-	for k := range am {
-		keys[k] = true
-	}
-	for k := range bm {
-		keys[k] = true
-	}
+	lm, nm := toMap(live), toMap(next)
 	var out []string
-	for k := range keys {
-		if k == "mirrorTopics" {
-			continue
-		}
-		x, _ := json.Marshal(am[k])
-		y, _ := json.Marshal(bm[k])
-		if string(x) != string(y) {
+	for k, v := range nm {
+		if k != "mirrorTopics" && !covers(lm[k], v) {
 			out = append(out, k)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// covers reports whether the live value holds everything the manifest's
+// value sets (map keys the manifest omits are ignored, recursively).
+func covers(live, manifest any) bool {
+	switch m := manifest.(type) {
+	case map[string]any:
+		l, ok := live.(map[string]any)
+		if !ok {
+			return len(m) == 0 && live == nil
+		}
+		for k, v := range m {
+			if !covers(l[k], v) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		l, ok := live.([]any)
+		if !ok {
+			return len(m) == 0 && live == nil
+		}
+		if len(l) != len(m) {
+			return false
+		}
+		for i := range m {
+			if !covers(l[i], m[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(live, manifest)
 }
 
 // ReadClusterLinks decodes the ClusterLinks of a YAML or JSON stream (one

@@ -283,6 +283,20 @@ func TestPlanChange(t *testing.T) {
 	if ch := PlanChange(live, next); !slices.Equal(ch.SpecFields, []string{"configs"}) {
 		t.Errorf("spec fields %v, want [configs]", ch.SpecFields)
 	}
+	// Values the manifest leaves out (API defaults on the live object) are
+	// not changes; values it sets differently are.
+	defaulted := live.DeepCopy()
+	defaulted.Spec.DeletionPolicy = kafkalinkv1alpha1.DeletionPolicyFailover
+	defaulted.Spec.SourceKafkaCluster.ClusterID = "onprem"
+	next.Spec.Configs = nil
+	if ch := PlanChange(defaulted, next); len(ch.SpecFields) != 0 {
+		t.Errorf("spec fields %v of a manifest without the defaulted fields", ch.SpecFields)
+	}
+	next.Spec.DeletionPolicy = kafkalinkv1alpha1.DeletionPolicyRetain
+	next.Spec.SourceKafkaCluster.BootstrapEndpoint = "other:9092"
+	if ch := PlanChange(defaulted, next); !slices.Equal(ch.SpecFields, []string{"deletionPolicy", "sourceKafkaCluster"}) {
+		t.Errorf("spec fields %v, want [deletionPolicy sourceKafkaCluster]", ch.SpecFields)
+	}
 	// A bidirectional link: toSource topics are planned on the source cluster.
 	bi := link("ops", "bi", []string{"in", "out"})
 	bi.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}

@@ -107,6 +107,7 @@ func TestKubectlPlugin(t *testing.T) {
 		if err != nil {
 			t.Fatalf("failover --wait: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
 		}
+		t.Logf("kubectl kafkalink failover e2e-plugin plug-fail --wait:\n%s", out)
 		for _, want := range []string{"clusterlink.kafkalink.io/e2e-plugin: plug-fail -> FAILOVER", "plug-fail: STOPPED", "plug-fail reached FAILOVER"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("failover --wait output lacks %q:\n%s", want, out)
@@ -182,12 +183,16 @@ func TestKubectlPlugin(t *testing.T) {
 		if err != nil {
 			t.Fatalf("plan: %v\n%s%s", err, out, errOut)
 		}
+		t.Logf("kubectl kafkalink plan -f link.yaml:\n%s", out)
 		plan := strings.Join(strings.Fields(out), " ")
 		for _, want := range []string{"ClusterLink operator/e2e-plugin: updated", "DELETE plug-gone DELETED on the destination (the source is untouched)",
 			"Warning: removed mirror topic will be DELETED on the destination (the source is untouched): plug-gone"} {
 			if !strings.Contains(plan, want) {
 				t.Errorf("plan lacks %q:\n%s", want, out)
 			}
+		}
+		if strings.Contains(plan, "link settings change") {
+			t.Errorf("plan reports API defaults the manifest leaves out as changes:\n%s", out)
 		}
 		if got := jsonpath(t, "e2e-plugin", `{.spec.mirrorTopics[*].name}`); got != "plug-fail plug-prom plug-gone" {
 			t.Errorf("plan changed the object: topics %q", got)
@@ -202,6 +207,7 @@ func TestKubectlPlugin(t *testing.T) {
 		if err != nil {
 			t.Fatalf("describe: %v\n%s%s", err, out, errOut)
 		}
+		t.Logf("kubectl kafkalink describe e2e-plugin:\n%s", out)
 		for _, want := range []string{"Name: e2e-plugin", "Conditions:", "Reconciling", "Stalled", "Mirror topics:", "Events:", "MirrorsFailedOver"} {
 			if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 				t.Errorf("describe lacks %q:\n%s", want, out)
