@@ -21,8 +21,12 @@ help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build the controller, webhook and REST emulator into bin/.
+build: ## Build the controller, webhook, REST emulator and kubectl plugin (kubectl-kafkalink) into bin/.
 	$(GO) build -o $(BIN_DIR)/ ./cmd/...
+
+.PHONY: krew
+krew: ## Build kubectl-kafkalink release archives and their krew manifest into bin/krew (TAG=v0.1.0; PLATFORMS="linux/amd64 ..." to build fewer).
+	hack/krew/package.sh $(or $(TAG),$(error TAG is required, e.g. make krew TAG=v0.1.0)) $(BIN_DIR)/krew
 
 .PHONY: testbin
 testbin: ## Build the pinned kube-apiserver, etcd and controller-gen (cached under ~/.cache/kafkalink; the first build takes about 19 minutes on 2 cores).

@@ -41,13 +41,81 @@ type observation struct {
 	pending int
 }
 
-// setCondition sets a condition with the object's generation.
+// The kstatus pair (sigs.k8s.io/cli-utils/pkg/kstatus): "abnormal-true"
+// conditions that let GitOps tools (Flux, Argo CD, kpt, kubectl wait) tell a
+// ClusterLink that is still converging from one that needs a human, without
+// knowing kafkalink's reasons. They are derived from Ready (deriveProgress).
+const (
+	// ConditionReconciling is True while the controller converges: the link
+	// is being created, mirror topics are transitioning, or the deletion is
+	// failing over and deleting the link.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the controller cannot make progress
+	// without a change by someone: a missing or forbidden reference, bad
+	// credentials, an unreachable destination, a link that is not ACTIVE,
+	// degraded, blocked or failing mirror topics, a transition stuck past the
+	// transition timeout, or a blocked deletion. Ready's message says what.
+	ConditionStalled = "Stalled"
+)
+
+// progressingReasons are the Ready reasons of a ClusterLink that is on its
+// way to Ready by the controller's own work.
+var progressingReasons = map[string]bool{
+	kafkalinkv1alpha1.ReasonReconciling:            true,
+	kafkalinkv1alpha1.ReasonMirrorsTransitioning:   true,
+	kafkalinkv1alpha1.ReasonDeleting:               true,
+	kafkalinkv1alpha1.ReasonSourceInitiatedPending: true,
+}
+
+// setCondition sets a condition with the object's generation. Setting Ready
+// also sets Reconciling and Stalled from it, so that every writer of Ready
+// (sync, the finalizer, a duplicate link) keeps the three consistent.
 func setCondition(conds *[]metav1.Condition, gen int64, typ string, ok bool, reason, msg string) {
 	st := metav1.ConditionFalse
 	if ok {
 		st = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(conds, metav1.Condition{Type: typ, Status: st, Reason: reason, Message: truncate(msg, 1024), ObservedGeneration: gen})
+	if typ == kafkalinkv1alpha1.ConditionReady {
+		deriveProgress(conds, gen)
+	}
+}
+
+// deriveProgress sets Reconciling and Stalled from Ready (and
+// TransitionStuck). kstatus reads Reconciling before Stalled, so at most one
+// of them is True. Both stay present when False (with Ready's reason), so
+// `kubectl describe` shows the answer rather than its absence. A paused
+// link is neither: nothing is expected to change until the annotation goes.
+func deriveProgress(conds *[]metav1.Condition, gen int64) {
+	ready := meta.FindStatusCondition(*conds, kafkalinkv1alpha1.ConditionReady)
+	set := func(typ string, ok bool, reason, msg string) {
+		st := metav1.ConditionFalse
+		if ok {
+			st = metav1.ConditionTrue
+		}
+		meta.SetStatusCondition(conds, metav1.Condition{Type: typ, Status: st, Reason: reason, Message: msg, ObservedGeneration: gen})
+	}
+	stuck := meta.IsStatusConditionTrue(*conds, kafkalinkv1alpha1.ConditionTransitionStuck)
+	switch {
+	case ready.Status == metav1.ConditionTrue:
+		set(ConditionReconciling, false, ready.Reason, "the link and its mirror topics are in their desired state")
+		set(ConditionStalled, false, ready.Reason, "the link and its mirror topics are in their desired state")
+	case ready.Reason == kafkalinkv1alpha1.ReasonReconciliationPaused:
+		set(ConditionReconciling, false, ready.Reason, "reconciliation is paused")
+		set(ConditionStalled, false, ready.Reason, "reconciliation is paused")
+	case progressingReasons[ready.Reason] && stuck:
+		// Still "transitioning" by Ready's reason, but past the timeout: the
+		// destination is not completing it on its own.
+		c := meta.FindStatusCondition(*conds, kafkalinkv1alpha1.ConditionTransitionStuck)
+		set(ConditionReconciling, false, kafkalinkv1alpha1.ReasonTransitionStuck, "not progressing: see Stalled")
+		set(ConditionStalled, true, kafkalinkv1alpha1.ReasonTransitionStuck, c.Message)
+	case progressingReasons[ready.Reason]:
+		set(ConditionReconciling, true, ready.Reason, ready.Message)
+		set(ConditionStalled, false, ready.Reason, "progressing: see Reconciling")
+	default:
+		set(ConditionReconciling, false, ready.Reason, "not progressing: see Stalled")
+		set(ConditionStalled, true, ready.Reason, ready.Message)
+	}
 }
 
 // summarise lists up to 5 "name: detail" entries of m, sorted, for messages.
@@ -80,7 +148,8 @@ func truncate(s string, n int) string {
 }
 
 // applyConditions computes Ready, LinkAvailable, MirrorsSynced and
-// TransitionStuck from an observation. Ready is honest: False whenever the
+// TransitionStuck from an observation (and, through Ready, Reconciling and
+// Stalled). Ready is honest: False whenever the
 // link is not ACTIVE, reports an error or a failed task, or any managed
 // topic is degraded, blocked, failing or not yet in its desired state.
 func applyConditions(status *kafkalinkv1alpha1.ClusterLinkStatus, gen int64, o *observation) {

@@ -48,7 +48,7 @@ func binaries(t *testing.T) string {
 		if binErr != nil {
 			return
 		}
-		build := exec.Command("go", "build", "-o", binDir+"/", "./cmd/kafkalink-controller", "./cmd/kafkalink-webhook")
+		build := exec.Command("go", "build", "-o", binDir+"/", "./cmd/kafkalink-controller", "./cmd/kafkalink-webhook", "./cmd/kubectl-kafkalink")
 		build.Dir = root
 		if out, err := build.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
