@@ -673,7 +673,8 @@ type ClusterLinkStatus struct {
 	// observedGeneration is the spec generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-	// conditions: Ready, LinkAvailable, MirrorsSynced (and TransitionStuck).
+	// conditions: Ready, LinkAvailable, MirrorsSynced, TransitionStuck, and
+	// kstatus' Reconciling and Stalled.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

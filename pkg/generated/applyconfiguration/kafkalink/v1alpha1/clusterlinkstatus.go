@@ -29,7 +29,8 @@ import (
 type ClusterLinkStatusApplyConfiguration struct {
 	// observedGeneration is the spec generation the status describes.
 	ObservedGeneration *int64 `json:"observedGeneration,omitempty"`
-	// conditions: Ready, LinkAvailable, MirrorsSynced (and TransitionStuck).
+	// conditions: Ready, LinkAvailable, MirrorsSynced, TransitionStuck, and
+	// kstatus' Reconciling and Stalled.
 	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 	// clusterLinkID is the link's id on the destination.
 	ClusterLinkID *string `json:"clusterLinkID,omitempty"`

@@ -30,7 +30,10 @@ type SourceInitiatedLinkApplyConfiguration struct {
 	// linkMode is this ClusterLink's role. Immutable.
 	LinkMode *kafkalinkv1alpha1.LinkMode `json:"linkMode,omitempty"`
 	// connectionMode says whether this side opens the connection (Outbound)
-	// or waits for it (Inbound; needs sourceKafkaCluster.clusterID).
+	// or waits for it (Inbound; needs the source cluster's id, from
+	// sourceKafkaCluster.clusterID or its kafkaRestClassRef). Default:
+	// Inbound for linkMode Destination (the source side connects to it),
+	// Outbound otherwise.
 	ConnectionMode *kafkalinkv1alpha1.ConnectionMode `json:"connectionMode,omitempty"`
 }
 
