@@ -30,12 +30,12 @@ spec:
   kafkaRest:
     kafkaClusterID: lkc-x
 `,
-			want: []string{"spec.kafkaRest.endpoint: Required value"},
+			want: []string{"give spec.kafkaRest.endpoint, or spec.kafkaClusterRef naming a CFK Kafka resource to resolve it from"},
 		},
 		{
 			name:     "prefix mismatch",
 			manifest: strings.Replace(clusterLink("e2e-prefix", "  mirrorTopicOptions:\n    prefix: dc1.\n", "orders"), "  - name: orders\n", "  - name: dc2.orders\n    sourceTopicName: orders\n", 1),
-			want:     []string{"with mirrorTopicOptions.prefix set, every mirror topic needs sourceTopicName and its name must be the prefix followed by sourceTopicName"},
+			want:     []string{"with mirrorTopicOptions.prefix set, every toDestination mirror topic needs sourceTopicName and its name must be the prefix followed by sourceTopicName"},
 		},
 		{
 			name:     "mirror topics on a Source link",
