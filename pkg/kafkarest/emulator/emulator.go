@@ -262,7 +262,7 @@ func (e *Emulator) ResetRequests() {
 func (e *Emulator) Serve(ctx context.Context, clusterID, addr string, tlsConfig *tls.Config) (string, error) {
 	c := e.Cluster(clusterID)
 	if c == nil {
-		return "", &apiError{Status: http.StatusNotFound, Code: 404, Message: "unknown cluster " + clusterID}
+		return "", notFound("unknown cluster %s", clusterID)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -471,7 +471,23 @@ func (c *Cluster) remoteReachable(l *link) bool {
 			return false
 		}
 	}
+	if l.mode == "SOURCE" && !c.destinationSideExists(l) {
+		return false
+	}
 	return true
+}
+
+// destinationSideExists reports whether the remote cluster of a source link
+// (link.mode=SOURCE) has the destination side of it: a link of the same
+// name with link.mode=DESTINATION and connection.mode=INBOUND. Until then
+// the source side has nothing to connect to.
+func (c *Cluster) destinationSideExists(l *link) bool {
+	rc := c.e.clusters[l.remoteID]
+	if rc == nil {
+		return false
+	}
+	rl := rc.links[l.name]
+	return rl != nil && rl.mode == "DESTINATION" && rl.connMode == "INBOUND"
 }
 
 func (c *Cluster) linkState(l *link) string {
