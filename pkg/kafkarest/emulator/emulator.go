@@ -60,6 +60,7 @@ type options struct {
 	clock      func() time.Time
 	latency    time.Duration
 	prefix     string
+	tokenTTL   time.Duration
 }
 
 // Option configures an Emulator.
@@ -97,6 +98,11 @@ type ClusterConfig struct {
 	// Authentication: when Username or BearerToken is set, REST requests must
 	// carry matching Basic or Bearer credentials, else 401.
 	Username, Password, BearerToken string
+	// RequireOAuth makes the REST and admin APIs accept only
+	// "Authorization: Bearer <token>" with an unexpired token issued by the
+	// emulator's token endpoint (see AddOAuthClient); Basic credentials and
+	// BearerToken are then refused (401, error_code 40101).
+	RequireOAuth bool
 	// Topics maps topic name to partition count.
 	Topics map[string]int
 }
@@ -130,6 +136,12 @@ type Request struct {
 	Time     time.Time `json:"time"`
 	// UserAgent tells clients (e.g. controller replicas) apart.
 	UserAgent string `json:"userAgent,omitempty"`
+	// ClientID is the OAuth client of a token request (as claimed, also when
+	// refused) or of the bearer token a REST request carried.
+	ClientID string `json:"clientId,omitempty"`
+	// ClientAuth is how a token request authenticated its client:
+	// client_secret_basic, client_secret_post or private_key_jwt.
+	ClientAuth string `json:"clientAuth,omitempty"`
 }
 
 // MirrorState is a snapshot of a mirror topic.
@@ -155,11 +167,12 @@ type Emulator struct {
 	actions  []TopicAction
 	rnd      *rand.Rand
 	linkSeq  int
+	oauth    oauthState
 }
 
 // New creates an empty emulator.
 func New(opts ...Option) *Emulator {
-	o := options{stopDelay: 2 * time.Second, clock: time.Now, prefix: DefaultPrefix}
+	o := options{stopDelay: 2 * time.Second, clock: time.Now, prefix: DefaultPrefix, tokenTTL: DefaultTokenTTL}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -251,8 +251,8 @@ func (c *Cluster) newHandler() http.Handler {
 func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, e := h.c, h.c.e
 	if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
-		if !c.authorized(r) {
-			writeError(w, errf(http.StatusUnauthorized, CodeUnauthorized, "Authentication failed"))
+		if _, ok := c.authorized(r); !ok {
+			c.unauthorized(w)
 			return
 		}
 		c.serveAdmin(w, r)
@@ -319,9 +319,11 @@ func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.ErrorRate > 0:
 		writeError(sw, errf(http.StatusInternalServerError, CodeRetriable, "Internal server error (injected retriable fault)"))
 		return
-	case f.AuthFailure || !c.authorized(r):
-		sw.Header().Set("WWW-Authenticate", `Basic realm="kafka-rest"`)
-		writeError(sw, errf(http.StatusUnauthorized, CodeUnauthorized, "Authentication failed"))
+	}
+	clientID, authOK := c.authorized(r)
+	req.ClientID = clientID
+	if f.AuthFailure || !authOK {
+		c.unauthorized(sw)
 		return
 	}
 	if rt == nil {
@@ -359,26 +361,51 @@ func dropConnection(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-func (c *Cluster) authorized(r *http.Request) bool {
+// authorized checks the request's credentials and returns the OAuth client
+// of its bearer token, if any.
+func (c *Cluster) authorized(r *http.Request) (clientID string, ok bool) {
 	cfg := c.cfg
+	a := r.Header.Get("Authorization")
+	bearer, isBearer := "", len(a) > 7 && strings.EqualFold(a[:7], "Bearer ")
+	if isBearer {
+		bearer = strings.TrimSpace(a[7:])
+	}
+	if cfg.RequireOAuth {
+		if !isBearer {
+			return "", false
+		}
+		c.e.mu.Lock()
+		defer c.e.mu.Unlock()
+		return c.e.tokenClient(bearer)
+	}
 	if cfg.Username == "" && cfg.BearerToken == "" {
-		return true
+		return "", true
 	}
 	if cfg.Username != "" {
 		if u, pw, ok := r.BasicAuth(); ok &&
 			subtle.ConstantTimeCompare([]byte(u), []byte(cfg.Username)) == 1 &&
 			subtle.ConstantTimeCompare([]byte(pw), []byte(cfg.Password)) == 1 {
-			return true
+			return "", true
 		}
 	}
-	if cfg.BearerToken != "" {
-		a := r.Header.Get("Authorization")
-		if len(a) > 7 && strings.EqualFold(a[:7], "Bearer ") &&
-			subtle.ConstantTimeCompare([]byte(a[7:]), []byte(cfg.BearerToken)) == 1 {
-			return true
-		}
+	if cfg.BearerToken != "" && isBearer &&
+		subtle.ConstantTimeCompare([]byte(bearer), []byte(cfg.BearerToken)) == 1 {
+		return "", true
 	}
-	return false
+	return "", false
+}
+
+// unauthorized answers 401 with the challenge of the cluster's scheme.
+func (c *Cluster) unauthorized(w http.ResponseWriter) {
+	msg := "Authentication failed"
+	if c.cfg.RequireOAuth {
+		// RFC 6750 §3: a missing, unknown or expired token.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kafka-rest", error="invalid_token"`)
+		msg = "Authentication failed: an unexpired OAuth bearer token issued by the token endpoint is required"
+	} else {
+		w.Header().Set("WWW-Authenticate", `Basic realm="kafka-rest"`)
+	}
+	writeError(w, errf(http.StatusUnauthorized, CodeUnauthorized, "%s", msg))
 }
 
 // ---- request helpers ----
