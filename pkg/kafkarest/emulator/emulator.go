@@ -1,12 +1,3 @@
-// Package emulator is an in-memory emulator of the Confluent Kafka REST API v3
-// Cluster Linking endpoints (links, link configs, mirror topics and the mirror
-// batch actions), faithful to the OpenAPI contract vendored under
-// test/testdata/kafkarest-v3/. It is used by unit/e2e tests and by `make run`.
-//
-// State transitions are computed lazily from the (injectable) clock on every
-// read, so the emulator runs no background goroutines: a promoted mirror is
-// PENDING_STOPPED until the stop delay elapsed and STOPPED afterwards, and the
-// mirror lag of a new mirror decays linearly to zero.
 package emulator
 
 import (
