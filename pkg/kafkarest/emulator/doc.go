@@ -84,6 +84,8 @@
 //	  = token endpoint URL, exp required, nbf, iat,
 //	  jti not replayed while the assertion is valid
 //	aud may also be the issuer URL (scheme://host)     assumed: identity providers accept either
+//	a Basic header with an empty secret beside an      assumed: x/oauth2's AuthStyleInHeader
+//	  assertion only names the client                  sends one
 //	alg other than RS256 refused; exp at most          assumed: MaxAssertionLifetime, 30s skew
 //	  MaxAssertionLifetime ahead; nbf, iat 30s skew    allowed for nbf and iat, never for exp
 //	answers {access_token, token_type Bearer,          sourced: RFC 6749 §5.1 (and no-store)

@@ -293,6 +293,16 @@ func (e *Emulator) authenticateClient(r *http.Request, form url.Values, now time
 	basicID, basicSecret, hasBasic := r.BasicAuth()
 	hasPost := form.Has("client_secret")
 	hasAssertion := form.Has("client_assertion") || form.Has("client_assertion_type")
+	claimedID := form.Get("client_id")
+	if hasBasic && hasAssertion && basicSecret == "" {
+		// x/oauth2's AuthStyleInHeader sends the client id in a Basic header
+		// with an empty secret beside an assertion: an identification, not a
+		// second authentication method.
+		hasBasic = false
+		if id, err := url.QueryUnescape(basicID); err == nil && claimedID == "" {
+			claimedID = id
+		}
+	}
 	n := 0
 	for _, b := range []bool{hasBasic, hasPost, hasAssertion} {
 		if b {
@@ -329,7 +339,7 @@ func (e *Emulator) authenticateClient(r *http.Request, form url.Values, now time
 		}
 		id, oerr := e.checkAssertion(r, form.Get("client_assertion"), now)
 		logged.ClientID = id
-		if oerr == nil && form.Get("client_id") != "" && form.Get("client_id") != id {
+		if oerr == nil && claimedID != "" && claimedID != id {
 			return "", oauthErr(http.StatusBadRequest, "invalid_request", "client_id does not match the assertion's issuer")
 		}
 		return id, oerr

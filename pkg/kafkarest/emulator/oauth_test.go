@@ -217,7 +217,10 @@ func TestTokenClientAssertion(t *testing.T) {
 		alg    string
 		change func(f *oauthFixture, c map[string]any)
 		form   func(f *oauthFixture, assertion string) url.Values
-		errMsg string // "" for success
+		// basicID is sent in a Basic header with an empty secret.
+		basicID   string
+		errStatus int    // 401 (invalid_client) unless set; 400 is invalid_request
+		errMsg    string // "" for success
 	}{
 		"valid":                   {},
 		"aud as issuer URL":       {change: func(f *oauthFixture, c map[string]any) { c["aud"] = strings.TrimSuffix(f.tokenURL, TokenEndpoint) }},
@@ -237,7 +240,10 @@ func TestTokenClientAssertion(t *testing.T) {
 		"sub differs":             {change: func(_ *oauthFixture, c map[string]any) { c["sub"] = "someone" }, errMsg: "must equal iss"},
 		"unknown issuer":          {change: func(_ *oauthFixture, c map[string]any) { c["iss"], c["sub"] = "ghost", "ghost" }, errMsg: "no registered public key"},
 		"client without key":      {change: func(_ *oauthFixture, c map[string]any) { c["iss"], c["sub"] = "secret-only", "secret-only" }, errMsg: "no registered public key"},
-		"not a JWT":               {form: func(*oauthFixture, string) url.Values { return assertionForm("abc") }, errMsg: "not a signed JWT"},
+		"client id in a Basic header without secret": {form: func(_ *oauthFixture, a string) url.Values { return assertionForm(a) }, basicID: cid},
+		"other client id in a Basic header":          {form: func(_ *oauthFixture, a string) url.Values { return assertionForm(a) }, basicID: "secret-only", errStatus: 400, errMsg: "does not match"},
+		"other client_id":                            {form: func(_ *oauthFixture, a string) url.Values { v := assertionForm(a); v.Set("client_id", "x"); return v }, errStatus: 400, errMsg: "does not match"},
+		"not a JWT":                                  {form: func(*oauthFixture, string) url.Values { return assertionForm("abc") }, errMsg: "not a signed JWT"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -258,13 +264,17 @@ func TestTokenClientAssertion(t *testing.T) {
 			if tc.form != nil {
 				form = tc.form(f, assertion)
 			}
-			a := f.post(t, form, "", "")
+			a := f.post(t, form, tc.basicID, "")
+			wantStatus, wantErr := 401, "invalid_client"
+			if tc.errStatus == 400 {
+				wantStatus, wantErr = 400, "invalid_request"
+			}
 			if tc.errMsg == "" {
 				if a.status != 200 || a.body["access_token"] == nil || f.e.TokensIssued(cid) != 1 {
 					t.Fatalf("answer %d %s", a.status, a.raw)
 				}
-			} else if d, _ := a.body["error_description"].(string); a.status != 401 || a.body["error"] != "invalid_client" || !strings.Contains(d, tc.errMsg) {
-				t.Fatalf("answer %d %s, want 401 invalid_client ~%q", a.status, a.raw, tc.errMsg)
+			} else if d, _ := a.body["error_description"].(string); a.status != wantStatus || a.body["error"] != wantErr || !strings.Contains(d, tc.errMsg) {
+				t.Fatalf("answer %d %s, want %d %s ~%q", a.status, a.raw, wantStatus, wantErr, tc.errMsg)
 			}
 			if reqs := f.e.Requests(); reqs[0].ClientAuth != AuthPrivateKeyJWT {
 				t.Errorf("request log %+v", reqs)
