@@ -9,10 +9,10 @@ package emulator
 //
 //  1. POST /links and POST /links/{link_name}/mirrors answer 201 Created
 //     (what Confluent Server really answers); the spec documents 204.
-//  2. 404 answers (unknown link, config, mirror topic) and 409 (duplicate
-//     link, error_code 40902) on link endpoints: the spec only lists
-//     400/401/429/5XX there but real servers answer them; the body is the
-//     spec's Error schema.
+//  2. 404 answers (unknown link: error_code 40404, unknown mirror topic:
+//     40403, unknown config: 404) and 409 (duplicate link, error_code 40902)
+//     on link endpoints: the spec only lists 400/401/429/5XX there but real
+//     servers answer them; the body is the spec's Error schema.
 //  3. 405 for a wrong method on a known path (not in the spec); Error body.
 //  4. Sensitive link configs (sasl.jaas.config, *password*, ssl.keystore.*)
 //     are listed with "value": null (real server behaviour); the spec's

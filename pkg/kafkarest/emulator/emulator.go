@@ -1,12 +1,3 @@
-// Package emulator is an in-memory emulator of the Confluent Kafka REST API v3
-// Cluster Linking endpoints (links, link configs, mirror topics and the mirror
-// batch actions), faithful to the OpenAPI contract vendored under
-// test/testdata/kafkarest-v3/. It is used by unit/e2e tests and by `make run`.
-//
-// State transitions are computed lazily from the (injectable) clock on every
-// read, so the emulator runs no background goroutines: a promoted mirror is
-// PENDING_STOPPED until the stop delay elapsed and STOPPED afterwards, and the
-// mirror lag of a new mirror decays linearly to zero.
 package emulator
 
 import (
@@ -60,6 +51,7 @@ type options struct {
 	clock      func() time.Time
 	latency    time.Duration
 	prefix     string
+	tokenTTL   time.Duration
 }
 
 // Option configures an Emulator.
@@ -97,6 +89,11 @@ type ClusterConfig struct {
 	// Authentication: when Username or BearerToken is set, REST requests must
 	// carry matching Basic or Bearer credentials, else 401.
 	Username, Password, BearerToken string
+	// RequireOAuth makes the REST and admin APIs accept only
+	// "Authorization: Bearer <token>" with an unexpired token issued by the
+	// emulator's token endpoint (see AddOAuthClient); Basic credentials and
+	// BearerToken are then refused (401, error_code 40101).
+	RequireOAuth bool
 	// Topics maps topic name to partition count.
 	Topics map[string]int
 }
@@ -130,6 +127,12 @@ type Request struct {
 	Time     time.Time `json:"time"`
 	// UserAgent tells clients (e.g. controller replicas) apart.
 	UserAgent string `json:"userAgent,omitempty"`
+	// ClientID is the OAuth client of a token request (as claimed, also when
+	// refused) or of the bearer token a REST request carried.
+	ClientID string `json:"clientId,omitempty"`
+	// ClientAuth is how a token request authenticated its client:
+	// client_secret_basic, client_secret_post or private_key_jwt.
+	ClientAuth string `json:"clientAuth,omitempty"`
 }
 
 // MirrorState is a snapshot of a mirror topic.
@@ -155,11 +158,12 @@ type Emulator struct {
 	actions  []TopicAction
 	rnd      *rand.Rand
 	linkSeq  int
+	oauth    oauthState
 }
 
 // New creates an empty emulator.
 func New(opts ...Option) *Emulator {
-	o := options{stopDelay: 2 * time.Second, clock: time.Now, prefix: DefaultPrefix}
+	o := options{stopDelay: 2 * time.Second, clock: time.Now, prefix: DefaultPrefix, tokenTTL: DefaultTokenTTL}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -262,7 +266,7 @@ func (e *Emulator) ResetRequests() {
 func (e *Emulator) Serve(ctx context.Context, clusterID, addr string, tlsConfig *tls.Config) (string, error) {
 	c := e.Cluster(clusterID)
 	if c == nil {
-		return "", &apiError{Status: http.StatusNotFound, Code: 404, Message: "unknown cluster " + clusterID}
+		return "", notFound("unknown cluster %s", clusterID)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -471,7 +475,23 @@ func (c *Cluster) remoteReachable(l *link) bool {
 			return false
 		}
 	}
+	if l.mode == "SOURCE" && !c.destinationSideExists(l) {
+		return false
+	}
 	return true
+}
+
+// destinationSideExists reports whether the remote cluster of a source link
+// (link.mode=SOURCE) has the destination side of it: a link of the same
+// name with link.mode=DESTINATION and connection.mode=INBOUND. Until then
+// the source side has nothing to connect to.
+func (c *Cluster) destinationSideExists(l *link) bool {
+	rc := c.e.clusters[l.remoteID]
+	if rc == nil {
+		return false
+	}
+	rl := rc.links[l.name]
+	return rl != nil && rl.mode == "DESTINATION" && rl.connMode == "INBOUND"
 }
 
 func (c *Cluster) linkState(l *link) string {

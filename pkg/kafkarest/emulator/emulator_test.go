@@ -94,15 +94,15 @@ func TestCreateLink(t *testing.T) {
 		{"paused", "link_name=l1", map[string]any{"source_cluster_id": srcID, "configs": cfgs("cluster.link.paused", "true")}, 201, 0, "", LinkPaused},
 		{"validate only", "link_name=l1&validate_only=true", map[string]any{"source_cluster_id": srcID}, 204, 0, "", ""},
 		{"no name", "", map[string]any{"source_cluster_id": srcID}, 400, 400, "link_name", ""},
-		{"bad name", "link_name=-", map[string]any{"source_cluster_id": srcID}, 400, 400, "Invalid", ""},
-		{"unresolvable", "link_name=l1", map[string]any{"configs": cfgs("bootstrap.servers", "nowhere:9092")}, 400, 400, "unable to connect", ""},
-		{"no bootstrap", "link_name=l1", map[string]any{}, 400, 400, "bootstrap.servers", ""},
+		{"bad name", "link_name=-", map[string]any{"source_cluster_id": srcID}, 400, CodeBadRequest, "Invalid", ""},
+		{"unresolvable", "link_name=l1", map[string]any{"configs": cfgs("bootstrap.servers", "nowhere:9092")}, 400, CodeBadRequest, "unable to connect", ""},
+		{"no bootstrap", "link_name=l1", map[string]any{}, 400, CodeBadRequest, "bootstrap.servers", ""},
 		{"unresolvable unvalidated", "link_name=l1&validate_link=false", map[string]any{"configs": cfgs("bootstrap.servers", "nowhere:9092")}, 201, 0, "", LinkFailed},
-		{"bad link mode", "link_name=l1", map[string]any{"source_cluster_id": srcID, "configs": cfgs("link.mode", "SIDEWAYS")}, 400, 400, "link.mode", ""},
-		{"bad conn mode", "link_name=l1", map[string]any{"source_cluster_id": srcID, "configs": cfgs("connection.mode", "X")}, 400, 400, "connection.mode", ""},
-		{"empty config name", "link_name=l1", map[string]any{"source_cluster_id": srcID, "configs": cfgs("", "x")}, 400, 400, "empty", ""},
-		{"self link", "link_name=l1", map[string]any{"source_cluster_id": dstID}, 400, 400, "itself", ""},
-		{"inbound without id", "link_name=l1", map[string]any{"configs": cfgs("connection.mode", "INBOUND")}, 400, 400, "INBOUND", ""},
+		{"bad link mode", "link_name=l1", map[string]any{"source_cluster_id": srcID, "configs": cfgs("link.mode", "SIDEWAYS")}, 400, CodeBadRequest, "link.mode", ""},
+		{"bad conn mode", "link_name=l1", map[string]any{"source_cluster_id": srcID, "configs": cfgs("connection.mode", "X")}, 400, CodeBadRequest, "connection.mode", ""},
+		{"empty config name", "link_name=l1", map[string]any{"source_cluster_id": srcID, "configs": cfgs("", "x")}, 400, CodeBadRequest, "empty", ""},
+		{"self link", "link_name=l1", map[string]any{"source_cluster_id": dstID}, 400, CodeBadRequest, "itself", ""},
+		{"inbound without id", "link_name=l1", map[string]any{"configs": cfgs("connection.mode", "INBOUND")}, 400, CodeBadRequest, "INBOUND", ""},
 		{"inbound unknown id", "link_name=l1", map[string]any{"source_cluster_id": "lkc-far", "configs": cfgs("connection.mode", "INBOUND")}, 201, 0, "", LinkUnavailable},
 		{"bad validate_only", "link_name=l1&validate_only=x", nil, 400, 400, "validate_only", ""},
 		{"bad validate_link", "link_name=l1&validate_link=x", nil, 400, 400, "validate_link", ""},
@@ -164,7 +164,7 @@ func TestLinkGetListDelete(t *testing.T) {
 	}
 	r = do(t, h, "GET", base+"/nope", nil)
 	mustCode(t, r, 404)
-	if errCode(r) != 404 {
+	if errCode(r) != CodeLinkNotFound {
 		t.Errorf("404 body %s", r.raw)
 	}
 	mustCode(t, do(t, h, "DELETE", base+"/nope", nil), 404)
@@ -305,7 +305,8 @@ func TestMirrorsCreateListGet(t *testing.T) {
 		msg        string
 	}{
 		{"create", base, map[string]any{"source_topic_name": "orders", "replication_factor": 3}, 201, ""},
-		{"create renamed", base, map[string]any{"source_topic_name": "payments", "mirror_topic_name": "pay2"}, 201, ""},
+		{"create with its own name", base, map[string]any{"source_topic_name": "payments", "mirror_topic_name": "payments"}, 201, ""},
+		{"create renamed", base, map[string]any{"source_topic_name": "audit", "mirror_topic_name": "pay2"}, 400, "must be the same as its source topic name 'audit'"},
 		{"create prefixed", pfx + "/clusters/" + dstID + "/links/pl/mirrors", map[string]any{"source_topic_name": "orders"}, 201, ""},
 		{"duplicate", base, map[string]any{"source_topic_name": "orders"}, 400, "Topic 'orders' already exists"},
 		{"missing source on source", base, map[string]any{"source_topic_name": "ghost"}, 404, "Topic 'ghost' not found on source"},
@@ -333,8 +334,8 @@ func TestMirrorsCreateListGet(t *testing.T) {
 		len(m["mirror_lags"].([]any)) != 3 || m["mirror_lags"].([]any)[0].(map[string]any)["lag"].(float64) != 100 {
 		t.Errorf("mirror data %v", m)
 	}
-	if m := r.data()[1].(map[string]any); m["mirror_topic_name"] != "pay2" || m["source_topic_name"] != "payments" {
-		t.Errorf("renamed: %v", m)
+	if m := r.data()[1].(map[string]any); m["mirror_topic_name"] != "payments" || m["source_topic_name"] != "payments" {
+		t.Errorf("named: %v", m)
 	}
 	if _, ok := dst.Cluster0().topics["src.orders"]; !ok {
 		t.Error("prefix not applied")
@@ -357,9 +358,9 @@ func TestMirrorsCreateListGet(t *testing.T) {
 		mustCode(t, do(t, h, "GET", p, nil), 400)
 	}
 	// mirror_status filter.
-	perTopic(t, alter(t, dst, "l1", "pause", "pay2"))
+	perTopic(t, alter(t, dst, "l1", "pause", "payments"))
 	r = do(t, h, "GET", base+"?mirror_status=PAUSED", nil)
-	if len(r.data()) != 1 || r.data()[0].(map[string]any)["mirror_topic_name"] != "pay2" {
+	if len(r.data()) != 1 || r.data()[0].(map[string]any)["mirror_topic_name"] != "payments" {
 		t.Errorf("filter: %s", r.raw)
 	}
 	r = do(t, h, "GET", pfx+"/clusters/"+dstID+"/links/-/mirrors?mirror_status=active,paused", nil)

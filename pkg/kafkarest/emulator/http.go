@@ -27,11 +27,59 @@ func errf(status, code int, format string, args ...any) *apiError {
 	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// Error codes of the Error body (error_code). Confluent's REST server maps
+// Kafka exceptions to five-digit codes (HTTP status * 100 + a sub-code) and
+// answers framework errors (unknown endpoint or cluster, undecodable body,
+// wrong method, oversized body) with the bare HTTP status. The HTTP status
+// of an answer is always the first three digits. The package documentation
+// says which codes are sourced and which are assumed.
+const (
+	// CodeBadRequest: a Kafka request the server refuses (invalid request,
+	// invalid config, topic already exists, policy violation).
+	CodeBadRequest = 40002
+	// CodeUnauthorized: authentication failed (HTTP 401).
+	CodeUnauthorized = 40101
+	// CodeForbidden: the caller may not perform the operation (HTTP 403).
+	CodeForbidden = 40301
+	// CodeUnknownTopic: unknown topic or partition (HTTP 404).
+	CodeUnknownTopic = 40403
+	// CodeLinkNotFound: unknown cluster link (HTTP 404).
+	CodeLinkNotFound = 40404
+	// CodeLinkExists: a cluster link of that name already exists (HTTP 409).
+	CodeLinkExists = 40902
+	// CodeTooManyRequests: rate limited (HTTP 429).
+	CodeTooManyRequests = 42901
+	// CodeKafkaError: a non-retriable Kafka error (HTTP 500).
+	CodeKafkaError = 50002
+	// CodeRetriable: a retriable Kafka error (HTTP 500).
+	CodeRetriable = 50003
+)
+
+// notFound is the framework's 404 (unknown endpoint, cluster or config):
+// the error code is the HTTP status.
 func notFound(format string, args ...any) *apiError {
 	return errf(http.StatusNotFound, http.StatusNotFound, format, args...)
 }
 
+// unknownTopic is Kafka's UnknownTopicOrPartition.
+func unknownTopic(format string, args ...any) *apiError {
+	return errf(http.StatusNotFound, CodeUnknownTopic, format, args...)
+}
+
+// linkNotFound is Kafka's ClusterLinkNotFound.
+func linkNotFound(format string, args ...any) *apiError {
+	return errf(http.StatusNotFound, CodeLinkNotFound, format, args...)
+}
+
+// badRequest is a request Kafka refuses (InvalidRequest, InvalidConfiguration,
+// TopicExists, ...).
 func badRequest(format string, args ...any) *apiError {
+	return errf(http.StatusBadRequest, CodeBadRequest, format, args...)
+}
+
+// malformed is the framework's 400: a body or query parameter that cannot be
+// decoded, or a required field missing; the error code is the HTTP status.
+func malformed(format string, args ...any) *apiError {
 	return errf(http.StatusBadRequest, http.StatusBadRequest, format, args...)
 }
 
@@ -48,7 +96,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	if err := enc.Encode(body); err != nil {
 		status = http.StatusInternalServerError
 		buf.Reset()
-		buf.WriteString(`{"error_code":500,"message":"encoding failure"}` + "\n")
+		buf.WriteString(`{"error_code":50002,"message":"encoding failure"}` + "\n")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -203,8 +251,8 @@ func (c *Cluster) newHandler() http.Handler {
 func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, e := h.c, h.c.e
 	if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
-		if !c.authorized(r) {
-			writeError(w, errf(http.StatusUnauthorized, 401, "Unauthorized"))
+		if _, ok := c.authorized(r); !ok {
+			c.unauthorized(w)
 			return
 		}
 		c.serveAdmin(w, r)
@@ -266,14 +314,16 @@ func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(sw, "<html> <head> <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/> <title>Error 429 Too Many Requests</title> </head> <body> <h2>HTTP ERROR 429 Too Many Requests</h2> <table> <tr> <th>URI:</th> <td>"+html.EscapeString(r.URL.Path)+"</td> </tr> <tr> <th>STATUS:</th> <td>429</td> </tr> <tr> <th>MESSAGE:</th> <td>Too Many Requests</td> </tr> </table> </body> </html>\n")
 			return
 		}
-		writeError(sw, errf(http.StatusTooManyRequests, 42901, "Too many requests"))
+		writeError(sw, errf(http.StatusTooManyRequests, CodeTooManyRequests, "Too many requests"))
 		return
 	case f.ErrorRate > 0:
-		writeError(sw, errf(http.StatusInternalServerError, 500, "Internal server error (injected fault)"))
+		writeError(sw, errf(http.StatusInternalServerError, CodeRetriable, "Internal server error (injected retriable fault)"))
 		return
-	case f.AuthFailure || !c.authorized(r):
-		sw.Header().Set("WWW-Authenticate", `Basic realm="kafka-rest"`)
-		writeError(sw, errf(http.StatusUnauthorized, 401, "Unauthorized"))
+	}
+	clientID, authOK := c.authorized(r)
+	req.ClientID = clientID
+	if f.AuthFailure || !authOK {
+		c.unauthorized(sw)
 		return
 	}
 	if rt == nil {
@@ -311,26 +361,51 @@ func dropConnection(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-func (c *Cluster) authorized(r *http.Request) bool {
+// authorized checks the request's credentials and returns the OAuth client
+// of its bearer token, if any.
+func (c *Cluster) authorized(r *http.Request) (clientID string, ok bool) {
 	cfg := c.cfg
+	a := r.Header.Get("Authorization")
+	bearer, isBearer := "", len(a) > 7 && strings.EqualFold(a[:7], "Bearer ")
+	if isBearer {
+		bearer = strings.TrimSpace(a[7:])
+	}
+	if cfg.RequireOAuth {
+		if !isBearer {
+			return "", false
+		}
+		c.e.mu.Lock()
+		defer c.e.mu.Unlock()
+		return c.e.tokenClient(bearer)
+	}
 	if cfg.Username == "" && cfg.BearerToken == "" {
-		return true
+		return "", true
 	}
 	if cfg.Username != "" {
 		if u, pw, ok := r.BasicAuth(); ok &&
 			subtle.ConstantTimeCompare([]byte(u), []byte(cfg.Username)) == 1 &&
 			subtle.ConstantTimeCompare([]byte(pw), []byte(cfg.Password)) == 1 {
-			return true
+			return "", true
 		}
 	}
-	if cfg.BearerToken != "" {
-		a := r.Header.Get("Authorization")
-		if len(a) > 7 && strings.EqualFold(a[:7], "Bearer ") &&
-			subtle.ConstantTimeCompare([]byte(a[7:]), []byte(cfg.BearerToken)) == 1 {
-			return true
-		}
+	if cfg.BearerToken != "" && isBearer &&
+		subtle.ConstantTimeCompare([]byte(bearer), []byte(cfg.BearerToken)) == 1 {
+		return "", true
 	}
-	return false
+	return "", false
+}
+
+// unauthorized answers 401 with the challenge of the cluster's scheme.
+func (c *Cluster) unauthorized(w http.ResponseWriter) {
+	msg := "Authentication failed"
+	if c.cfg.RequireOAuth {
+		// RFC 6750 §3: a missing, unknown or expired token.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kafka-rest", error="invalid_token"`)
+		msg = "Authentication failed: an unexpired OAuth bearer token issued by the token endpoint is required"
+	} else {
+		w.Header().Set("WWW-Authenticate", `Basic realm="kafka-rest"`)
+	}
+	writeError(w, errf(http.StatusUnauthorized, CodeUnauthorized, "%s", msg))
 }
 
 // ---- request helpers ----
@@ -342,7 +417,7 @@ const MaxRequestBody = 1 << 20
 func decodeBody(r *http.Request, v any) *apiError {
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1))
 	if err != nil {
-		return badRequest("cannot read request body: %v", err)
+		return malformed("cannot read request body: %v", err)
 	}
 	if len(b) > MaxRequestBody {
 		return errf(http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge,
@@ -352,7 +427,7 @@ func decodeBody(r *http.Request, v any) *apiError {
 		return nil
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return badRequest("Malformed JSON request body: %v", err)
+		return malformed("Malformed JSON request body: %v", err)
 	}
 	return nil
 }
@@ -364,7 +439,7 @@ func queryBool(r *http.Request, name string, def bool) (bool, *apiError) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, badRequest("Invalid value '%s' for query parameter '%s'", v, name)
+		return false, malformed("Invalid value '%s' for query parameter '%s'", v, name)
 	}
 	return b, nil
 }
@@ -460,7 +535,7 @@ func (c *Cluster) getTopic(r *http.Request, p params) (response, *apiError) {
 	defer c.e.mu.Unlock()
 	t := c.topics[p["topic_name"]]
 	if t == nil {
-		return response{}, notFound("Topic '%s' not found", p["topic_name"])
+		return response{}, unknownTopic("Topic '%s' not found", p["topic_name"])
 	}
 	return response{200, c.topicData(c.baseURL(r), t)}, nil
 }
@@ -505,7 +580,7 @@ func (c *Cluster) deleteTopic(_ *http.Request, p params) (response, *apiError) {
 		}
 	}
 	if !c.deleteTopicLocked(name) {
-		return response{}, notFound("Topic '%s' not found", name)
+		return response{}, unknownTopic("Topic '%s' not found", name)
 	}
 	c.audit(link, name, "delete", true)
 	return response{status: http.StatusNoContent}, nil

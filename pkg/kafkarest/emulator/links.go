@@ -23,7 +23,7 @@ type createLinkRequest struct {
 func (c *Cluster) lookupLink(name string) (*link, *apiError) {
 	l := c.links[name]
 	if l == nil {
-		return nil, notFound("Cluster link '%s' not found", name)
+		return nil, linkNotFound("Cluster link '%s' not found", name)
 	}
 	return l, nil
 }
@@ -52,6 +52,10 @@ func (c *Cluster) linkData(base string, l *link, includeTasks bool) map[string]a
 	case state == LinkUnavailable && l.remoteID != "" && c.e.outage[l.remoteID]:
 		linkErr = "BOOTSTRAP_TCP_CONNECTION_FAILED_ERROR"
 		linkErrMsg = strp("Cannot connect to remote cluster '" + l.remoteID + "'")
+	case state == LinkUnavailable && l.mode == "SOURCE":
+		linkErr = "TIMEOUT_ERROR"
+		linkErrMsg = strp("Waiting for the destination cluster '" + l.remoteID + "' to create its side of cluster link '" +
+			l.name + "' (link.mode=DESTINATION, connection.mode=INBOUND)")
 	case state == LinkUnavailable:
 		linkErr = "TIMEOUT_ERROR"
 		linkErrMsg = strp("Waiting for the remote cluster to connect (connection.mode=INBOUND)")
@@ -129,7 +133,7 @@ func (c *Cluster) createLink(r *http.Request, _ params) (response, *apiError) {
 		return response{}, aerr
 	}
 	if name == "" {
-		return response{}, badRequest("Query parameter 'link_name' is required")
+		return response{}, malformed("Query parameter 'link_name' is required")
 	}
 	if strings.ContainsAny(name, "/ ") || name == "-" {
 		return response{}, badRequest("Invalid cluster link name '%s'", name)
@@ -161,7 +165,7 @@ func (c *Cluster) createLink(r *http.Request, _ params) (response, *apiError) {
 	c.e.mu.Lock()
 	defer c.e.mu.Unlock()
 	if c.links[name] != nil {
-		return response{}, errf(http.StatusConflict, 40902, "Cluster link '%s' already exists", name)
+		return response{}, errf(http.StatusConflict, CodeLinkExists, "Cluster link '%s' already exists", name)
 	}
 	var ids []string
 	switch mode {
@@ -330,7 +334,7 @@ func (c *Cluster) putLinkConfig(r *http.Request, p params) (response, *apiError)
 		return response{}, aerr
 	}
 	if body.Value == nil {
-		return response{}, badRequest("Field 'value' is required")
+		return response{}, malformed("Field 'value' is required")
 	}
 	return c.withLink(p, func(l *link) (response, *apiError) {
 		if aerr := checkWritable(p["config_name"]); aerr != nil {
@@ -372,7 +376,7 @@ func (c *Cluster) alterLinkConfigs(r *http.Request, p params) (response, *apiErr
 		return response{}, aerr
 	}
 	if body.Data == nil {
-		return response{}, badRequest("Field 'data' is required")
+		return response{}, malformed("Field 'data' is required")
 	}
 	for _, d := range body.Data {
 		if aerr := checkWritable(d.Name); aerr != nil {

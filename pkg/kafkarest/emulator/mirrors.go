@@ -67,7 +67,7 @@ func parseStatusFilter(r *http.Request) (map[string]bool, *apiError) {
 	for _, s := range strings.Split(v, ",") {
 		s = strings.ToUpper(strings.TrimSpace(s))
 		if !mirrorStatuses[s] {
-			return nil, badRequest("Invalid mirror_status '%s'", s)
+			return nil, malformed("Invalid mirror_status '%s'", s)
 		}
 		f[s] = true
 	}
@@ -132,7 +132,7 @@ func (c *Cluster) getMirror(r *http.Request, p params) (response, *apiError) {
 	return c.withLink(p, func(l *link) (response, *apiError) {
 		m := l.mirrors[p["mirror_topic_name"]]
 		if m == nil {
-			return response{}, notFound("Mirror topic '%s' not found on cluster link '%s'", p["mirror_topic_name"], l.name)
+			return response{}, unknownTopic("Mirror topic '%s' not found on cluster link '%s'", p["mirror_topic_name"], l.name)
 		}
 		return response{200, c.mirrorData(c.baseURL(r), l, m, c.e.now(), includeErrors)}, nil
 	})
@@ -149,7 +149,7 @@ func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) 
 		return response{}, aerr
 	}
 	if body.SourceTopicName == "" {
-		return response{}, badRequest("Field 'source_topic_name' is required")
+		return response{}, malformed("Field 'source_topic_name' is required")
 	}
 	if body.ReplicationFactor != nil && *body.ReplicationFactor < 0 {
 		return response{}, badRequest("Invalid replication_factor %d", *body.ReplicationFactor)
@@ -158,9 +158,9 @@ func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) 
 		if l.mode == "SOURCE" {
 			return response{}, badRequest("Cannot create mirror topics on cluster link '%s' with link.mode=SOURCE", l.name)
 		}
-		name := body.MirrorTopicName
-		if name == "" {
-			name = l.configs[ConfigPrefix] + body.SourceTopicName
+		name, aerr := mirrorName(l, body.SourceTopicName, body.MirrorTopicName)
+		if aerr != nil {
+			return response{}, aerr
 		}
 		if c.topics[name] != nil {
 			return response{}, badRequest("Topic '%s' already exists", name)
@@ -174,7 +174,7 @@ func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) 
 			src = rc.topics[body.SourceTopicName]
 		}
 		if c.remoteReachable(l) && src == nil {
-			return response{}, notFound("Topic '%s' not found on source", body.SourceTopicName)
+			return response{}, unknownTopic("Topic '%s' not found on source cluster '%s'", body.SourceTopicName, l.remoteID)
 		}
 		if src != nil {
 			partitions = src.partitions
@@ -188,6 +188,25 @@ func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) 
 		c.audit(l.name, name, "create", true)
 		return response{status: http.StatusCreated}, nil
 	})
+}
+
+// mirrorName returns the name of a new mirror topic: a mirror topic has its
+// source topic's name, prefixed with the link's cluster.link.prefix when the
+// link has one. A requested name that differs is refused, as Confluent
+// Server refuses it (it cannot rename topics).
+func mirrorName(l *link, source, requested string) (string, *apiError) {
+	prefix := l.configs[ConfigPrefix]
+	want := prefix + source
+	switch {
+	case requested == "" || requested == want:
+		return want, nil
+	case prefix == "":
+		return "", badRequest("Mirror topic name '%s' must be the same as its source topic name '%s': "+
+			"cluster link '%s' has no %s", requested, source, l.name, ConfigPrefix)
+	default:
+		return "", badRequest("Mirror topic name '%s' must be the source topic name '%s' prefixed with "+
+			"the %s '%s' of cluster link '%s', that is '%s'", requested, source, ConfigPrefix, prefix, l.name, want)
+	}
 }
 
 // ---- batch actions ----
