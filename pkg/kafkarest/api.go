@@ -156,14 +156,18 @@ type AlterMirrorResult struct {
 }
 
 // Err returns nil when the topic succeeded, else an *Error whose StatusCode
-// is ErrorCode when it looks like an HTTP status, else 400.
+// is ErrorCode when it looks like an HTTP status, the status a five-digit
+// Confluent code starts with (40403 is a 404), else 400.
 func (r AlterMirrorResult) Err() error {
 	if r.ErrorCode == 0 && r.ErrorMessage == "" {
 		return nil
 	}
 	status := http.StatusBadRequest
-	if r.ErrorCode >= 100 && r.ErrorCode < 600 {
+	switch {
+	case r.ErrorCode >= 100 && r.ErrorCode < 600:
 		status = r.ErrorCode
+	case r.ErrorCode >= 10000 && r.ErrorCode < 60000:
+		status = r.ErrorCode / 100
 	}
 	return &Error{
 		StatusCode: status,

@@ -499,6 +499,13 @@ func TestAlterMirrorsPerTopicResults(t *testing.T) {
 	if e := (AlterMirrorResult{MirrorTopicName: "x", ErrorCode: 404, ErrorMessage: "nope"}).Err(); !IsNotFound(e) {
 		t.Errorf("404 result not IsNotFound: %v", e)
 	}
+	// Confluent's five-digit codes carry their HTTP status.
+	if e := (AlterMirrorResult{MirrorTopicName: "x", ErrorCode: 40403, ErrorMessage: "unknown topic"}).Err(); !IsNotFound(e) {
+		t.Errorf("40403 result not IsNotFound: %v", e)
+	}
+	if e := (AlterMirrorResult{MirrorTopicName: "x", ErrorCode: 50003, ErrorMessage: "retriable"}).Err(); !IsRetryable(e) {
+		t.Errorf("50003 result not retryable: %v", e)
+	}
 
 	var body map[string][]string
 	if err := json.Unmarshal([]byte(f.requests()[0].Body), &body); err != nil || len(body["mirror_topic_names"]) != 4 {
