@@ -489,7 +489,7 @@ func TestAlterMirrorsPerTopicResults(t *testing.T) {
 		t.Errorf("topic-2 Error() = %q", got)
 	}
 	e3 := res[2].Err()
-	if !errors.As(e3, &re) || re.StatusCode != 400 || re.ErrorCode != 40403 || IsAlreadyStopped(e3) {
+	if !errors.As(e3, &re) || re.StatusCode != 404 || re.ErrorCode != 40403 || IsAlreadyStopped(e3) {
 		t.Errorf("topic-3 Err = %#v", e3)
 	}
 	e4 := res[3].Err()
