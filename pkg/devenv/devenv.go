@@ -44,6 +44,11 @@ const (
 	SourceBootstrap      = "kafka.operator.svc.cluster.local:9071"
 	DestinationClusterID = "lkc-cloud"
 	DestinationBootstrap = "pkc-xxxxx.us-west4.gcp.confluent.cloud:9092"
+	// OAuthClusterID is a third cluster whose REST API accepts only OAuth
+	// tokens from the emulator's token endpoint (client OAuthClientID).
+	OAuthClusterID   = "lkc-oauth"
+	OAuthBootstrap   = "pkc-oauth.example.confluent.cloud:9092"
+	OAuthClientID    = "kafkalink"
 	sourceRESTUser       = "kafka-rest"
 )
 
@@ -95,6 +100,11 @@ type Env struct {
 	Kafkalink  versioned.Interface
 
 	SourceURL, DestinationURL string
+	// OAuthClusterURL is the REST API of OAuthClusterID; OAuthTokenURL the
+	// emulator's token endpoint, where OAuthClientID authenticates with
+	// OAuthClientSecret (both https, verified with DestinationCA).
+	OAuthClusterURL, OAuthTokenURL string
+	OAuthClientSecret              string
 	// DestinationCA verifies the destination's TLS certificate.
 	DestinationCA []byte
 	// Credentials of the emulated REST endpoints (generated per run).
@@ -197,6 +207,7 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 		return env, err
 	}
 	step("REST emulator: source %s at %s (http), destination %s at %s (https, basic auth)", SourceClusterID, env.SourceURL, DestinationClusterID, env.DestinationURL)
+	step("REST emulator: %s at %s (https, OAuth tokens only, from %s)", OAuthClusterID, env.OAuthClusterURL, env.OAuthTokenURL)
 
 	if opts.Binaries != "" {
 		if err := env.startWebhookBinary(runCtx, root, opts); err != nil {
@@ -280,6 +291,9 @@ func (e *Env) startEmulator(ctx context.Context, opts Options) error {
 	e.DestinationUser, e.DestinationPassword = "CLOUDKEY"+strings.ToUpper(secret()[:8]), secret()
 	e.Emulator.AddCluster(emulator.ClusterConfig{ID: SourceClusterID, Bootstrap: SourceBootstrap, Username: e.SourceUser, Password: e.SourcePassword, Topics: SourceTopics})
 	e.Emulator.AddCluster(emulator.ClusterConfig{ID: DestinationClusterID, Bootstrap: DestinationBootstrap, Username: e.DestinationUser, Password: e.DestinationPassword, Topics: DestinationTopics})
+	e.Emulator.AddCluster(emulator.ClusterConfig{ID: OAuthClusterID, Bootstrap: OAuthBootstrap, RequireOAuth: true})
+	e.OAuthClientSecret = secret()
+	e.Emulator.AddOAuthClient(emulator.OAuthClient{ID: OAuthClientID, Secret: e.OAuthClientSecret})
 
 	ca, err := certs.NewCA("kafkalink-run emulator CA", 24*time.Hour)
 	if err != nil {
@@ -300,6 +314,12 @@ func (e *Env) startEmulator(ctx context.Context, opts Options) error {
 	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if e.DestinationURL, err = e.Emulator.Serve(ctx, DestinationClusterID, "127.0.0.1:0", tlsConfig); err != nil {
 		return fmt.Errorf("serve the destination REST emulator: %w", err)
+	}
+	if e.OAuthClusterURL, err = e.Emulator.Serve(ctx, OAuthClusterID, "127.0.0.1:0", tlsConfig); err != nil {
+		return fmt.Errorf("serve the OAuth cluster's REST emulator: %w", err)
+	}
+	if e.OAuthTokenURL, err = e.Emulator.ServeOAuth(ctx, "127.0.0.1:0", tlsConfig); err != nil {
+		return fmt.Errorf("serve the emulator's OAuth token endpoint: %w", err)
 	}
 	return nil
 }

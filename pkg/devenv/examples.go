@@ -32,6 +32,9 @@ func (e *Env) PrepareExamples(src, dst string) ([]string, error) {
 		"REPLACE-WITH-CLOUD-API-SECRET", e.DestinationPassword,
 		"REPLACE-WITH-ONPREM-REST-PASSWORD", e.SourcePassword,
 		"REPLACE-WITH-SOURCE-PASSWORD", "emulated-source-password",
+		"https://pkc-oauth.example.confluent.cloud:443", e.OAuthClusterURL,
+		"https://idp.example.com/oauth2/token", e.OAuthTokenURL,
+		"REPLACE-WITH-OAUTH-CLIENT-SECRET", e.OAuthClientSecret,
 	)
 	var written []string
 	for _, ent := range entries {
