@@ -46,10 +46,10 @@ const (
 	DestinationBootstrap = "pkc-xxxxx.us-west4.gcp.confluent.cloud:9092"
 	// OAuthClusterID is a third cluster whose REST API accepts only OAuth
 	// tokens from the emulator's token endpoint (client OAuthClientID).
-	OAuthClusterID   = "lkc-oauth"
-	OAuthBootstrap   = "pkc-oauth.example.confluent.cloud:9092"
-	OAuthClientID    = "kafkalink"
-	sourceRESTUser       = "kafka-rest"
+	OAuthClusterID = "lkc-oauth"
+	OAuthBootstrap = "pkc-oauth.example.confluent.cloud:9092"
+	OAuthClientID  = "kafkalink"
+	sourceRESTUser = "kafka-rest"
 )
 
 // SourceTopics are the topics the emulated source cluster starts with.
