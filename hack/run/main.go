@@ -71,6 +71,14 @@ func run(dir string, keep, once bool, timeout time.Duration) error {
 	out, _ = env.Kubectl(ctx, "get", "clink", "-A")
 	fmt.Println("\n$ kubectl get clink -A")
 	fmt.Print(out)
+	// The classes' status (endpoint, cluster id, Ready) is checked on its
+	// own queue; it lands within moments of the links converging.
+	wctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	_, _ = env.Kubectl(wctx, "wait", "kafkarestclass", "--all", "-n", "operator", "--for=condition=Ready", "--timeout=30s")
+	cancel()
+	out, _ = env.Kubectl(ctx, "get", "krc", "-A")
+	fmt.Println("\n$ kubectl get krc -A")
+	fmt.Print(out)
 	printGuide(env, root)
 	if once {
 		return env.Err()

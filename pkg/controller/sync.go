@@ -539,6 +539,11 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 	obs.linkExists = true
 	obs.linkState, obs.linkError, obs.taskErrors = link.State, link.Error, link.TaskErrors
 	status.ClusterLinkID, status.LinkState = link.ID, link.State
+	if status.SourceKafkaClusterID == "" && cl.Spec.LinkMode() != kafkalinkv1alpha1.LinkModeSource {
+		// No id in the spec or through a class: the destination
+		// discovered it from bootstrap.servers; report that one.
+		status.SourceKafkaClusterID = link.SourceClusterID
+	}
 	status.LinkError = ""
 	if link.Error != "" && link.Error != "NO_ERROR" {
 		status.LinkError = strings.TrimSpace(link.Error + " " + link.ErrorMessage)
