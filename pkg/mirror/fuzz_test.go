@@ -30,7 +30,11 @@ func decodeWorld(data []byte) world {
 			old.Spec.MirrorTopics = append(old.Spec.MirrorTopics, topic(name, od))
 		}
 		if nd != "" {
-			next.Spec.MirrorTopics = append(next.Spec.MirrorTopics, topic(name, nd))
+			tp := topic(name, nd)
+			if flags&8 != 0 { // acknowledges truncate-and-restore
+				tp.Restore = &kafkalinkv1alpha1.MirrorTopicRestore{AcceptTruncation: true}
+			}
+			next.Spec.MirrorTopics = append(next.Spec.MirrorTopics, tp)
 		}
 		if flags&1 != 0 || od != "" { // in the old status (managed)
 			s := kafkalinkv1alpha1.MirrorTopicStatus{Name: name, SourceTopicName: name, Status: string(st), Created: st != StatusAbsent}
@@ -57,6 +61,7 @@ func seeds(f *testing.F) {
 	f.Add([]byte{3, 1, 12, 1, 0, 0, 2, 0, 0, 0}) // PROMOTE -> ACTIVE on STOPPED; new PAUSE topic
 	f.Add([]byte{1, 0, 2, 1, 0, 2, 0, 12, 1, 0}) // removals of ACTIVE and STOPPED topics
 	f.Add([]byte{0, 0, 2, 0, 0, 1, 1, 2, 4, 3})  // unmanaged mirror; foreign source
+	f.Add([]byte{4, 1, 12, 9, 0})                // FAILOVER -> ACTIVE on STOPPED with restore.acceptTruncation
 }
 
 // FuzzPlanLink checks the planner's safety invariants on random situations.

@@ -32,6 +32,8 @@ type LinkPlan struct {
 	Resume   []string
 	Promote  []string
 	Failover []string
+	// Restore are stopped topics to truncate-and-restore as mirrors.
+	Restore []string
 	// Delete are managed topics removed from spec.mirrorTopics that are
 	// still mirroring. Never a stopped topic, never an unmanaged one.
 	Delete []string
@@ -49,7 +51,7 @@ type LinkPlan struct {
 
 // Empty reports whether the plan issues no REST call.
 func (p *LinkPlan) Empty() bool {
-	return len(p.Create)+len(p.Pause)+len(p.Resume)+len(p.Promote)+len(p.Failover)+len(p.Delete) == 0
+	return len(p.Create)+len(p.Pause)+len(p.Resume)+len(p.Promote)+len(p.Failover)+len(p.Restore)+len(p.Delete) == 0
 }
 
 // PlanLink plans the mirror topics a ClusterLink keeps on its own cluster
@@ -126,7 +128,7 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 			if s := managed[t.Name]; s != nil {
 				last = Action(s.LastAction)
 			}
-			d = Plan(Topic{Desired: t.DesiredState(), Status: st, MaxLag: m.MaxLag, StoppedSeen: HistoryFromStatus(managed[t.Name]), LastAction: last})
+			d = Plan(Topic{Desired: t.DesiredState(), Status: st, MaxLag: m.MaxLag, StoppedSeen: HistoryFromStatus(managed[t.Name]), LastAction: last, Restore: t.RestoreAccepted()})
 		}
 		plan.Decisions[t.Name] = d
 		switch d.Action {
@@ -140,6 +142,8 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 			plan.Promote = append(plan.Promote, t.Name)
 		case ActionFailover:
 			plan.Failover = append(plan.Failover, t.Name)
+		case ActionRestore:
+			plan.Restore = append(plan.Restore, t.Name)
 		case ActionWait:
 			plan.Wait = append(plan.Wait, t.Name)
 		}
@@ -183,7 +187,7 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 			plan.Unmanaged = append(plan.Unmanaged, m.Name)
 		}
 	}
-	for _, l := range [][]string{plan.Pause, plan.Resume, plan.Promote, plan.Failover, plan.Delete, plan.Release, plan.Wait, plan.Unmanaged} {
+	for _, l := range [][]string{plan.Pause, plan.Resume, plan.Promote, plan.Failover, plan.Restore, plan.Delete, plan.Release, plan.Wait, plan.Unmanaged} {
 		sort.Strings(l)
 	}
 	sort.Slice(plan.Create, func(i, j int) bool { return plan.Create[i].Name < plan.Create[j].Name })

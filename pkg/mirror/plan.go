@@ -22,6 +22,9 @@ type Topic struct {
 	// LastAction is the last action the controller issued for the topic
 	// (status.mirrorTopics[].lastAction).
 	LastAction Action
+	// Restore: the spec acknowledges truncate-and-restore
+	// (restore.acceptTruncation), so a STOPPED topic may mirror again.
+	Restore bool
 }
 
 // Decision is the outcome of Plan for one topic.
@@ -48,8 +51,11 @@ func Plan(t Topic) Decision {
 	if st == "" {
 		st = StatusAbsent
 	}
+	if t.Restore && st == StatusStopped && !oneWay(d) {
+		return Decision{Action: ActionRestore, Reason: "truncate-and-restore: the records written since the topic stopped are deleted and it mirrors its source again"}
+	}
 	if isInvalid(d, st, t.StoppedSeen) {
-		return Decision{Action: ActionBlocked, Invalid: true, Reason: contradiction(d, st, t.StoppedSeen)}
+		return Decision{Action: ActionBlocked, Invalid: true, Reason: contradiction(d, st, t.StoppedSeen, t.Restore)}
 	}
 	switch {
 	case st == StatusAbsent && !t.StoppedSeen:
@@ -127,16 +133,21 @@ func isInvalid(d Desired, st Status, stoppedSeen bool) bool {
 
 // contradiction explains why a desired state cannot be reached from the
 // observed status, and what is allowed instead.
-func contradiction(d Desired, st Status, stoppedSeen bool) string {
+func contradiction(d Desired, st Status, stoppedSeen, restore bool) string {
 	allowed := Allowed(st, stoppedSeen)
 	var why string
 	switch {
 	case st == StatusAbsent && !stoppedSeen:
 		why = fmt.Sprintf("the mirror topic does not exist yet and cannot be created in state %s", d)
+	case st == StatusAbsent && restore:
+		why = "truncate-and-restore needs the stopped topic listed under the link, and it no longer is (the link was re-created, or the topic deleted); it cannot mirror again"
 	case st == StatusAbsent:
 		why = "the topic was promoted or failed over and is no longer a mirror; it cannot mirror again"
+	case restore:
+		why = fmt.Sprintf("truncate-and-restore needs the topic STOPPED, and it is %s; wait until it is STOPPED", st)
 	default:
-		why = fmt.Sprintf("the topic is %s on the destination (promoted or failed over: now a normal writable topic) and cannot go back to %s", st, d)
+		why = fmt.Sprintf("the topic is %s on the destination (promoted or failed over: now a normal writable topic) and cannot go back to %s "+
+			"unless it is restored as a mirror: set restore.acceptTruncation: true (truncate-and-restore deletes the records written since it stopped)", st, d)
 	}
 	return fmt.Sprintf("%s; allowed: %s", why, joinDesired(allowed))
 }
@@ -189,6 +200,8 @@ func After(st Status, d Decision) Status {
 		return StatusPaused
 	case ActionPromote, ActionFailover:
 		return StatusPendingStopped
+	case ActionRestore:
+		return StatusPendingSetupForRestore
 	case ActionDelete:
 		return StatusAbsent
 	}

@@ -157,6 +157,7 @@ func TestAfterAndIssues(t *testing.T) {
 		{Decision{Action: ActionPause}, StatusPaused},
 		{Decision{Action: ActionPromote}, StatusPendingStopped},
 		{Decision{Action: ActionFailover}, StatusPendingStopped},
+		{Decision{Action: ActionRestore}, StatusPendingSetupForRestore},
 		{Decision{Action: ActionDelete}, StatusAbsent},
 		{Decision{Action: ActionWait}, StatusLinkPaused},
 		{Decision{Action: ActionNone}, StatusLinkPaused},
@@ -167,10 +168,14 @@ func TestAfterAndIssues(t *testing.T) {
 			t.Errorf("After(%+v) = %s, want %s", tt.d, got, tt.want)
 		}
 	}
-	issues := map[Action]bool{ActionCreate: true, ActionPause: true, ActionResume: true, ActionPromote: true, ActionFailover: true, ActionDelete: true}
+	issues := map[Action]bool{ActionCreate: true, ActionPause: true, ActionResume: true, ActionPromote: true, ActionFailover: true, ActionRestore: true, ActionDelete: true}
+	oneWay := map[Action]bool{ActionPromote: true, ActionFailover: true, ActionRestore: true}
 	for _, a := range Actions {
 		if a.Issues() != issues[a] {
 			t.Errorf("%s.Issues() = %v", a, a.Issues())
+		}
+		if a.OneWay() != oneWay[a] {
+			t.Errorf("%s.OneWay() = %v", a, a.OneWay())
 		}
 	}
 }
@@ -193,6 +198,46 @@ func TestHistoryFromStatus(t *testing.T) {
 	for _, tt := range tests {
 		if got := HistoryFromStatus(tt.s); got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestPlanRestore walks every (desired, observed) pair with
+// restore.acceptTruncation: only a STOPPED topic wanted ACTIVE or PAUSE is
+// restored; a topic on its way to STOPPED, or no longer under the link, is
+// refused with the precondition named; everything else plans as without it.
+func TestPlanRestore(t *testing.T) {
+	for _, d := range DesiredStates {
+		for _, st := range Statuses {
+			for _, seen := range []bool{false, true} {
+				with := Plan(Topic{Desired: d, Status: st, StoppedSeen: seen, Restore: true})
+				without := Plan(Topic{Desired: d, Status: st, StoppedSeen: seen})
+				switch {
+				case st == StatusStopped && !oneWay(d):
+					if with.Action != ActionRestore || with.Invalid {
+						t.Errorf("%s/%s: %+v, want TRUNCATE_AND_RESTORE", d, st, with)
+					}
+					if !without.Invalid || !strings.Contains(without.Reason, "restore.acceptTruncation: true") {
+						t.Errorf("%s/%s without restore: %+v, want invalid naming restore.acceptTruncation", d, st, without)
+					}
+					// Idempotent: planning again on the status it leads to waits.
+					if again := Plan(Topic{Desired: d, Status: After(st, with), Restore: true, LastAction: ActionRestore}); again.Action != ActionWait {
+						t.Errorf("%s after restore: %+v, want WAIT", d, again)
+					}
+				case st == StatusPendingStopped && !oneWay(d):
+					if !with.Invalid || !strings.Contains(with.Reason, "truncate-and-restore needs the topic STOPPED, and it is PENDING_STOPPED") {
+						t.Errorf("%s/%s: %+v", d, st, with)
+					}
+				case st == StatusAbsent && seen && !oneWay(d):
+					if !with.Invalid || !strings.Contains(with.Reason, "truncate-and-restore needs the stopped topic listed under the link") {
+						t.Errorf("%s/%s: %+v", d, st, with)
+					}
+				default:
+					if with.Action != without.Action || with.Invalid != without.Invalid {
+						t.Errorf("%s/%s (seen %v): restore changed %+v to %+v", d, st, seen, without, with)
+					}
+				}
+			}
 		}
 	}
 }

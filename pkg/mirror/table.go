@@ -85,6 +85,36 @@ func Markdown() string {
 	b.WriteString("removing a topic never deletes it, in any status: kafkalink stops managing it and leaves it as it is — still mirroring if it was. ")
 	b.WriteString("No removal is refused then, and the webhook warns which topics are kept.\n")
 
+	b.WriteString("\n## Failing back: truncate-and-restore\n\n")
+	b.WriteString("A topic that was promoted or failed over is a normal writable topic (STOPPED). To make it a mirror of its source again — ")
+	b.WriteString("the failback of a DR drill, once the source is back — set its `state` to ACTIVE (or PAUSE) **and** `restore: {acceptTruncation: true}` in the same apply. ")
+	b.WriteString("kafkalink then calls `mirrors:truncate-and-restore`, which deletes the records written to the topic since it stopped that the source does not have, ")
+	b.WriteString("and the topic mirrors its source again. It cannot be undone: the truncated records are gone. `restore` is kafkalink's field; CFK manifests never carry it, ")
+	b.WriteString("so a CFK manifest can never trigger a restore. Without it, ACTIVE or PAUSE after PROMOTE or FAILOVER is rejected as before. ")
+	b.WriteString("The webhook warns, naming the topics, when an apply will truncate. With `restore.acceptTruncation: true` and state ACTIVE or PAUSE:\n\n")
+	b.WriteString("| observed status | outcome |\n|---|---|\n")
+	for _, st := range Statuses {
+		label := string(st)
+		if st == StatusUnknown {
+			label = "any status this version does not know"
+		}
+		out := ""
+		switch d := Plan(Topic{Desired: DesiredActive, Status: st, StoppedSeen: true, Restore: true}); {
+		case d.Action == ActionRestore:
+			out = "TRUNCATE_AND_RESTORE, then PENDING_SETUP_FOR_RESTORE, PENDING_RESTORE, ACTIVE (PAUSE is applied once it is ACTIVE)"
+		case d.Invalid:
+			out = "**rejected**: " + strings.SplitN(d.Reason, ";", 2)[0]
+		default:
+			out = "as without `restore` (the topic is a mirror): " + cell(d)
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", label, out)
+	}
+	b.WriteString("\n## validate_only before every one-way action\n\n")
+	b.WriteString("Before PROMOTE, FAILOVER and TRUNCATE_AND_RESTORE the controller makes the same batch call with `validate_only=true` and records the answer on each topic ")
+	b.WriteString("(`status.mirrorTopics[].validation`: `accepted`, or the destination's refusal; `messagesTruncated` for a restore). A topic the destination refuses is reported ")
+	b.WriteString("(MirrorActionFailed) and not acted on; the others are. Each topic's status keeps its DR history: `lastOneWayAction` and `lastOneWayActionTime` ")
+	b.WriteString("(kept while later reversible actions happen) and `messagesTruncated`. Events name each step.\n")
+
 	b.WriteString("\n## Bidirectional links: direction\n\n")
 	b.WriteString("A bidirectional link is two links of one name, one on each cluster, each made by its own ClusterLink ")
 	b.WriteString("(`sourceInitiatedLink.linkMode: Bidirectional`, the other cluster as `sourceKafkaCluster`). ")

@@ -96,6 +96,10 @@ const (
 	ActionPromote  Action = "PROMOTE"
 	ActionFailover Action = "FAILOVER"
 	ActionDelete   Action = "DELETE"
+	// ActionRestore is truncate-and-restore: a STOPPED topic becomes a
+	// mirror of its source again, losing the records written since it
+	// stopped. One-way; only with restore.acceptTruncation.
+	ActionRestore Action = "TRUNCATE_AND_RESTORE"
 	// ActionNone: the topic is in its desired state.
 	ActionNone Action = "NONE"
 	// ActionWait: nothing to do yet; look again soon.
@@ -106,13 +110,19 @@ const (
 )
 
 // Actions lists every action.
-var Actions = []Action{ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionDelete, ActionNone, ActionWait, ActionBlocked}
+var Actions = []Action{ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionRestore, ActionDelete, ActionNone, ActionWait, ActionBlocked}
 
 // Issues reports whether the action is a REST call.
 func (a Action) Issues() bool {
 	switch a {
-	case ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionDelete:
+	case ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionRestore, ActionDelete:
 		return true
 	}
 	return false
+}
+
+// OneWay reports whether the action cannot be undone: the controller asks
+// the destination with validate_only before issuing it.
+func (a Action) OneWay() bool {
+	return a == ActionPromote || a == ActionFailover || a == ActionRestore
 }

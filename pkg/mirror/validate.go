@@ -66,12 +66,20 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 	for i := range old.Spec.MirrorTopics {
 		oldTopics[old.Spec.MirrorTopics[i].Name] = &old.Spec.MirrorTopics[i]
 	}
-	var warnings []string
+	var warnings, restored []string
 	inNew := make(map[string]bool, len(cl.Spec.MirrorTopics))
 	for i := range cl.Spec.MirrorTopics {
 		t := &cl.Spec.MirrorTopics[i]
 		inNew[t.Name] = true
-		errs = append(errs, validateTopicUpdate(oldTopics[t.Name], t, observed[t.Name])...)
+		terrs := validateTopicUpdate(oldTopics[t.Name], t, observed[t.Name])
+		errs = append(errs, terrs...)
+		if len(terrs) == 0 && t.RestoreAccepted() && !oneWay(t.DesiredState()) && observedStatus(observed[t.Name]) == StatusStopped {
+			restored = append(restored, t.Name)
+		}
+	}
+	if len(restored) > 0 {
+		sort.Strings(restored)
+		warnings = append(warnings, fmt.Sprintf("truncate-and-restore will DELETE the records written since they stopped (restore.acceptTruncation) and make them mirrors again: %s", names(restored)))
 	}
 	var deleted, deletedAtSource, released, kept []string
 	deleteRemoved := DeletesRemovedTopics(&cl.Spec)
@@ -188,9 +196,21 @@ func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1al
 		return errs
 	}
 	switch {
+	case oneWay(od) && !oneWay(d) && t.RestoreAccepted():
+		// Back from a one-way state: only truncate-and-restore, and only
+		// from STOPPED (the plan names the precondition otherwise).
+		// A one-way state was asked for: the topic stopped, or is stopping.
+		if dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: true, Restore: true}); dec.Action != ActionRestore {
+			reason := dec.Reason
+			if !dec.Invalid {
+				reason = fmt.Sprintf("truncate-and-restore needs the topic STOPPED, and it is %s", st)
+			}
+			errs = append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf("mirror topic %q: %s", t.Name, reason)))
+		}
 	case oneWay(od) && !oneWay(d):
 		errs = append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf(
-			"mirror topic %q: %s cannot be undone (observed status %s); allowed: %s", t.Name, od, st, joinDesired(transitionsFrom(od)))))
+			"mirror topic %q: %s cannot be undone (observed status %s); allowed: %s, or %s with restore.acceptTruncation: true once it is STOPPED (truncate-and-restore)",
+			t.Name, od, st, joinDesired(transitionsFrom(od)), d)))
 	case od == DesiredFailover && d == DesiredPromote:
 		errs = append(errs, field.Invalid(p().Child("state"), string(d), fmt.Sprintf(
 			"mirror topic %q: FAILOVER cannot be changed to PROMOTE (observed status %s); allowed: FAILOVER", t.Name, st)))

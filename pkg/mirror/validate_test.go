@@ -611,3 +611,51 @@ func TestValidateUpdateDirectionsAndKeptTopics(t *testing.T) {
 		t.Errorf("deleteRemovedMirrorTopics false: errs %v warnings %q", errStrings(errs), warnings)
 	}
 }
+
+// TestValidateRestore: going back from a one-way state needs
+// restore.acceptTruncation and an observed STOPPED; each refusal names its
+// precondition, and an admitted restore warns that it deletes records.
+func TestValidateRestore(t *testing.T) {
+	restore := func(d Desired) kafkalinkv1alpha1.MirrorTopic {
+		tp := topic("orders", d)
+		tp.Restore = &kafkalinkv1alpha1.MirrorTopicRestore{AcceptTruncation: true}
+		return tp
+	}
+	failedOver := func(status string) *kafkalinkv1alpha1.ClusterLink {
+		return withStatus(link(topic("orders", DesiredFailover)), kafkalinkv1alpha1.MirrorTopicStatus{Name: "orders", Status: status, Created: status != "", DesiredState: DesiredFailover, LastAction: string(ActionFailover)})
+	}
+	tests := []struct {
+		name    string
+		old     *kafkalinkv1alpha1.ClusterLink
+		next    kafkalinkv1alpha1.MirrorTopic
+		err     string
+		warning string
+	}{
+		{name: "without the acknowledgement", old: failedOver("STOPPED"), next: topic("orders", DesiredActive),
+			err: `mirror topic "orders": FAILOVER cannot be undone (observed status STOPPED); allowed: FAILOVER, or ACTIVE with restore.acceptTruncation: true once it is STOPPED`},
+		{name: "not stopped yet", old: failedOver("PENDING_STOPPED"), next: restore(DesiredActive),
+			err: "truncate-and-restore needs the topic STOPPED, and it is PENDING_STOPPED"},
+		{name: "no longer under the link", old: failedOver(""), next: restore(DesiredPause),
+			err: "truncate-and-restore needs the stopped topic listed under the link"},
+		{name: "still mirroring", old: failedOver("ACTIVE"), next: restore(DesiredActive),
+			err: "truncate-and-restore needs the topic STOPPED, and it is ACTIVE"},
+		{name: "stopped: admitted, with the warning", old: failedOver("STOPPED"), next: restore(DesiredActive),
+			warning: "truncate-and-restore will DELETE the records written since they stopped (restore.acceptTruncation) and make them mirrors again: orders"},
+		{name: "into PAUSE", old: failedOver("STOPPED"), next: restore(DesiredPause),
+			warning: "truncate-and-restore will DELETE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs, warnings := ValidateUpdate(tt.old, link(tt.next))
+			if tt.err != "" {
+				if len(errs) != 1 || !strings.Contains(errs[0].Error(), tt.err) || !strings.Contains(errs[0].Error(), "spec.mirrorTopics[name=orders].state") {
+					t.Fatalf("errors %v, want one containing %q", errStrings(errs), tt.err)
+				}
+				return
+			}
+			if len(errs) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], tt.warning) {
+				t.Fatalf("errors %v, warnings %q; want the warning %q", errStrings(errs), warnings, tt.warning)
+			}
+		})
+	}
+}

@@ -76,6 +76,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &kafkalinkv1alpha1.MirrorTopicApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("MirrorTopicOptions"):
 		return &kafkalinkv1alpha1.MirrorTopicOptionsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("MirrorTopicRestore"):
+		return &kafkalinkv1alpha1.MirrorTopicRestoreApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("MirrorTopicStatus"):
 		return &kafkalinkv1alpha1.MirrorTopicStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OAuthClientConfiguration"):

@@ -633,6 +633,28 @@ type MirrorTopic struct {
 	// from the destination. Immutable.
 	// +optional
 	Direction MirrorTopicDirection `json:"direction,omitempty"`
+	// restore makes a topic that was promoted or failed over (observed
+	// STOPPED) a mirror of its source again: with acceptTruncation true,
+	// setting state back to ACTIVE or PAUSE calls truncate-and-restore,
+	// which DELETES the records written to the topic since it stopped that
+	// the source does not have. It has no other effect; without it, PROMOTE
+	// and FAILOVER stay one-way.
+	// +optional
+	Restore *MirrorTopicRestore `json:"restore,omitempty"`
+}
+
+// MirrorTopicRestore acknowledges what truncate-and-restore deletes.
+type MirrorTopicRestore struct {
+	// acceptTruncation must be true: the records written to the topic
+	// since it was promoted or failed over, which its source does not
+	// have, are deleted when it becomes a mirror again.
+	// +required
+	AcceptTruncation bool `json:"acceptTruncation"`
+}
+
+// RestoreAccepted reports whether the topic carries restore.acceptTruncation: true.
+func (m *MirrorTopic) RestoreAccepted() bool {
+	return m.Restore != nil && m.Restore.AcceptTruncation
 }
 
 // EffectiveDirection returns direction, toDestination when empty.
@@ -759,6 +781,22 @@ type MirrorTopicStatus struct {
 	// lastActionTime is when lastAction was issued.
 	// +optional
 	LastActionTime *metav1.Time `json:"lastActionTime,omitempty"`
+	// lastOneWayAction is the last action that cannot be undone
+	// (PROMOTE, FAILOVER, TRUNCATE_AND_RESTORE), kept while later
+	// reversible actions happen: the topic's DR history.
+	// +optional
+	LastOneWayAction string `json:"lastOneWayAction,omitempty"`
+	// lastOneWayActionTime is when lastOneWayAction was issued.
+	// +optional
+	LastOneWayActionTime *metav1.Time `json:"lastOneWayActionTime,omitempty"`
+	// messagesTruncated is what truncate-and-restore deleted from the topic
+	// (the validate_only answer until the restore has run).
+	// +optional
+	MessagesTruncated *int64 `json:"messagesTruncated,omitempty"`
+	// validation is the destination's answer to the validate_only call
+	// made before the last one-way action: "accepted", or its refusal.
+	// +optional
+	Validation string `json:"validation,omitempty"`
 	// message is the last error or explanation for this topic.
 	// +optional
 	Message string `json:"message,omitempty"`

@@ -46,6 +46,13 @@ type MirrorTopicApplyConfiguration struct {
 	// mirroring from the source; toSource on the source cluster, mirroring
 	// from the destination. Immutable.
 	Direction *kafkalinkv1alpha1.MirrorTopicDirection `json:"direction,omitempty"`
+	// restore makes a topic that was promoted or failed over (observed
+	// STOPPED) a mirror of its source again: with acceptTruncation true,
+	// setting state back to ACTIVE or PAUSE calls truncate-and-restore,
+	// which DELETES the records written to the topic since it stopped that
+	// the source does not have. It has no other effect; without it, PROMOTE
+	// and FAILOVER stay one-way.
+	Restore *MirrorTopicRestoreApplyConfiguration `json:"restore,omitempty"`
 }
 
 // MirrorTopicApplyConfiguration constructs a declarative configuration of the MirrorTopic type for use with
@@ -105,5 +112,13 @@ func (b *MirrorTopicApplyConfiguration) WithState(value kafkalinkv1alpha1.Mirror
 // If called multiple times, the Direction field is set to the value of the last call.
 func (b *MirrorTopicApplyConfiguration) WithDirection(value kafkalinkv1alpha1.MirrorTopicDirection) *MirrorTopicApplyConfiguration {
 	b.Direction = &value
+	return b
+}
+
+// WithRestore sets the Restore field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Restore field is set to the value of the last call.
+func (b *MirrorTopicApplyConfiguration) WithRestore(value *MirrorTopicRestoreApplyConfiguration) *MirrorTopicApplyConfiguration {
+	b.Restore = value
 	return b
 }

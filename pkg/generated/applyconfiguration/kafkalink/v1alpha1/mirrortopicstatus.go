@@ -49,6 +49,18 @@ type MirrorTopicStatusApplyConfiguration struct {
 	LastAction *string `json:"lastAction,omitempty"`
 	// lastActionTime is when lastAction was issued.
 	LastActionTime *v1.Time `json:"lastActionTime,omitempty"`
+	// lastOneWayAction is the last action that cannot be undone
+	// (PROMOTE, FAILOVER, TRUNCATE_AND_RESTORE), kept while later
+	// reversible actions happen: the topic's DR history.
+	LastOneWayAction *string `json:"lastOneWayAction,omitempty"`
+	// lastOneWayActionTime is when lastOneWayAction was issued.
+	LastOneWayActionTime *v1.Time `json:"lastOneWayActionTime,omitempty"`
+	// messagesTruncated is what truncate-and-restore deleted from the topic
+	// (the validate_only answer until the restore has run).
+	MessagesTruncated *int64 `json:"messagesTruncated,omitempty"`
+	// validation is the destination's answer to the validate_only call
+	// made before the last one-way action: "accepted", or its refusal.
+	Validation *string `json:"validation,omitempty"`
 	// message is the last error or explanation for this topic.
 	Message *string `json:"message,omitempty"`
 }
@@ -128,6 +140,38 @@ func (b *MirrorTopicStatusApplyConfiguration) WithLastAction(value string) *Mirr
 // If called multiple times, the LastActionTime field is set to the value of the last call.
 func (b *MirrorTopicStatusApplyConfiguration) WithLastActionTime(value v1.Time) *MirrorTopicStatusApplyConfiguration {
 	b.LastActionTime = &value
+	return b
+}
+
+// WithLastOneWayAction sets the LastOneWayAction field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LastOneWayAction field is set to the value of the last call.
+func (b *MirrorTopicStatusApplyConfiguration) WithLastOneWayAction(value string) *MirrorTopicStatusApplyConfiguration {
+	b.LastOneWayAction = &value
+	return b
+}
+
+// WithLastOneWayActionTime sets the LastOneWayActionTime field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LastOneWayActionTime field is set to the value of the last call.
+func (b *MirrorTopicStatusApplyConfiguration) WithLastOneWayActionTime(value v1.Time) *MirrorTopicStatusApplyConfiguration {
+	b.LastOneWayActionTime = &value
+	return b
+}
+
+// WithMessagesTruncated sets the MessagesTruncated field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the MessagesTruncated field is set to the value of the last call.
+func (b *MirrorTopicStatusApplyConfiguration) WithMessagesTruncated(value int64) *MirrorTopicStatusApplyConfiguration {
+	b.MessagesTruncated = &value
+	return b
+}
+
+// WithValidation sets the Validation field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Validation field is set to the value of the last call.
+func (b *MirrorTopicStatusApplyConfiguration) WithValidation(value string) *MirrorTopicStatusApplyConfiguration {
+	b.Validation = &value
 	return b
 }
 
