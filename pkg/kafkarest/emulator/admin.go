@@ -32,22 +32,24 @@ type LinkStateDump struct {
 
 // StateDump is the body of GET /admin/state.
 type StateDump struct {
-	ClusterID string          `json:"cluster_id"`
-	Bootstrap string          `json:"bootstrap"`
-	Outage    bool            `json:"source_outage"`
-	Topics    map[string]int  `json:"topics"`
-	Links     []LinkStateDump `json:"links"`
+	ClusterID string         `json:"cluster_id"`
+	Bootstrap string         `json:"bootstrap"`
+	Outage    bool           `json:"source_outage"`
+	Topics    map[string]int `json:"topics"`
+	// EndOffsets maps topic name to the log-end offset of every partition.
+	EndOffsets map[string][]int64 `json:"end_offsets"`
+	Links      []LinkStateDump    `json:"links"`
 }
 
 // State returns a dump of the cluster's topics, links and mirrors.
 func (c *Cluster) State() StateDump {
-	c.e.mu.Lock()
+	now := c.e.lockSynced()
 	defer c.e.mu.Unlock()
-	now := c.e.now()
 	d := StateDump{ClusterID: c.cfg.ID, Bootstrap: c.cfg.Bootstrap, Outage: c.e.outage[c.cfg.ID],
-		Topics: map[string]int{}, Links: []LinkStateDump{}}
+		Topics: map[string]int{}, EndOffsets: map[string][]int64{}, Links: []LinkStateDump{}}
 	for n, t := range c.topics {
 		d.Topics[n] = t.partitions
+		d.EndOffsets[n] = append([]int64(nil), t.ends...)
 	}
 	for _, n := range sortedKeys(c.links) {
 		l := c.links[n]
@@ -121,6 +123,21 @@ func (c *Cluster) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		c.CreateTopic(body.Name, body.Partitions)
 		w.WriteHeader(http.StatusCreated)
+	case "POST /admin/produce":
+		var body struct {
+			Topic     string `json:"topic"`
+			Partition int    `json:"partition"`
+			Records   int64  `json:"records"`
+		}
+		if aerr := decodeBody(r, &body); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		if err := c.Produce(body.Topic, body.Partition, body.Records); err != nil {
+			writeError(w, badRequest("%s", err.Error()))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	case "GET /admin/state":
 		writeJSON(w, http.StatusOK, c.State())
 	default:

@@ -44,7 +44,7 @@ func (c *Cluster) autoCreate(l *link, now time.Time) {
 			continue
 		}
 		t := src.topics[name]
-		c.topics[mirrorName] = &topic{name: mirrorName, partitions: t.partitions}
+		c.topics[mirrorName] = newTopic(mirrorName, t.partitions)
 		l.mirrors[mirrorName] = &mirror{
 			name: mirrorName, sourceTopic: name, partitions: t.partitions,
 			status: StatusActive, stateTime: now, lagStart: now, initialLag: c.e.opts.initialLag,

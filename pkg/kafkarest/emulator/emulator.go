@@ -22,6 +22,10 @@ const (
 	StatusLinkPaused        = "LINK_PAUSED"
 	StatusLinkFailed        = "LINK_FAILED"
 	StatusFailed            = "FAILED"
+	// StatusPendingSetupForRestore and StatusPendingRestore are the first
+	// and second phase of truncate-and-restore.
+	StatusPendingSetupForRestore = "PENDING_SETUP_FOR_RESTORE"
+	StatusPendingRestore         = "PENDING_RESTORE"
 )
 
 // Link states (link_state in the spec).
@@ -133,6 +137,13 @@ type Request struct {
 	// ClientAuth is how a token request authenticated its client:
 	// client_secret_basic, client_secret_post or private_key_jwt.
 	ClientAuth string `json:"clientAuth,omitempty"`
+	// Query is the raw query string, e.g.
+	// "validate_only=true&include_partition_level_truncation_data=true".
+	// The REST API takes no credentials in queries.
+	Query string `json:"query,omitempty"`
+	// ValidateOnly is true when the query had validate_only=true: the
+	// request asked whether the call would succeed and changed nothing.
+	ValidateOnly bool `json:"validateOnly,omitempty"`
 }
 
 // MirrorState is a snapshot of a mirror topic.
@@ -190,7 +201,7 @@ func (e *Emulator) AddCluster(cfg ClusterConfig) *Cluster {
 	defer e.mu.Unlock()
 	c := &Cluster{e: e, cfg: cfg, topics: map[string]*topic{}, links: map[string]*link{}}
 	for name, p := range cfg.Topics {
-		c.topics[name] = &topic{name: name, partitions: max(p, 1)}
+		c.topics[name] = newTopic(name, p)
 	}
 	c.cfg.Topics = nil
 	c.handler = c.newHandler()
@@ -216,7 +227,8 @@ func (e *Emulator) ClusterIDs() []string {
 // mirrors of links whose source is that cluster become SOURCE_UNAVAILABLE and
 // the links UNAVAILABLE. down=false restores the previous states.
 func (e *Emulator) SetSourceOutage(clusterID string, down bool) {
-	e.mu.Lock()
+	// Mirrors copy what they could before the outage, nothing during it.
+	e.lockSynced()
 	defer e.mu.Unlock()
 	if down {
 		e.outage[clusterID] = true
@@ -301,6 +313,7 @@ type Cluster struct {
 type topic struct {
 	name       string
 	partitions int
+	ends       []int64 // log-end offset per partition
 }
 
 type link struct {
@@ -318,11 +331,19 @@ type mirror struct {
 	name        string
 	sourceTopic string
 	partitions  int
-	status      string // ACTIVE, PAUSED, PENDING_STOPPED, STOPPED
-	stopAt      time.Time
-	stateTime   time.Time
-	lagStart    time.Time
-	initialLag  int64
+	// status: ACTIVE, PAUSED, PENDING_STOPPED, STOPPED,
+	// PENDING_SETUP_FOR_RESTORE, PENDING_RESTORE.
+	status     string
+	stopAt     time.Time
+	stateTime  time.Time
+	lagStart   time.Time
+	initialLag int64
+	// divergence is the end offset of every partition when the mirror
+	// stopped copying (promote, failover, reverse): what it shares with its
+	// source. truncate-and-restore truncates to it.
+	divergence []int64
+	// restoreAt is when truncate-and-restore began.
+	restoreAt time.Time
 }
 
 // ID returns the cluster ID.
@@ -333,14 +354,18 @@ func (c *Cluster) Handler() http.Handler { return c.handler }
 
 // CreateTopic creates (or resizes) a normal topic.
 func (c *Cluster) CreateTopic(name string, partitions int) {
-	c.e.mu.Lock()
+	c.e.lockSynced()
 	defer c.e.mu.Unlock()
-	c.topics[name] = &topic{name: name, partitions: max(partitions, 1)}
+	if t := c.topics[name]; t != nil {
+		t.resize(partitions)
+		return
+	}
+	c.topics[name] = newTopic(name, partitions)
 }
 
 // DeleteTopic deletes a topic (and its mirror, if any).
 func (c *Cluster) DeleteTopic(name string) bool {
-	c.e.mu.Lock()
+	c.e.lockSynced()
 	defer c.e.mu.Unlock()
 	return c.deleteTopicLocked(name)
 }
@@ -398,13 +423,12 @@ func (c *Cluster) LinkConfigs(name string) map[string]string {
 
 // Mirrors returns snapshots of the mirrors of a link, sorted by name.
 func (c *Cluster) Mirrors(linkName string) []MirrorState {
-	c.e.mu.Lock()
+	now := c.e.lockSynced()
 	defer c.e.mu.Unlock()
 	l := c.links[linkName]
 	if l == nil {
 		return nil
 	}
-	now := c.e.now()
 	out := []MirrorState{}
 	for _, name := range sortedKeys(l.mirrors) {
 		out = append(out, c.mirrorState(l, l.mirrors[name], now))
@@ -414,30 +438,41 @@ func (c *Cluster) Mirrors(linkName string) []MirrorState {
 
 // Mirror returns the status and per-partition lag of one mirror topic.
 func (c *Cluster) Mirror(linkName, name string) (status string, lag int64, ok bool) {
-	c.e.mu.Lock()
+	now := c.e.lockSynced()
 	defer c.e.mu.Unlock()
 	l := c.links[linkName]
 	if l == nil || l.mirrors[name] == nil {
 		return "", 0, false
 	}
-	s := c.mirrorState(l, l.mirrors[name], c.e.now())
+	s := c.mirrorState(l, l.mirrors[name], now)
 	return s.Status, s.Lag, true
 }
 
 func (c *Cluster) mirrorState(l *link, m *mirror, now time.Time) MirrorState {
 	return MirrorState{
 		Link: l.name, Name: m.name, SourceTopic: m.sourceTopic, SourceCluster: l.remoteID,
-		Status: c.mirrorStatus(l, m, now), Partitions: m.partitions, Lag: c.e.lag(m, now),
+		Status: c.mirrorStatus(l, m, now), Partitions: m.partitions, Lag: c.mirrorLag(l, m, now),
 	}
 }
 
 // ---- lazily computed state (callers hold e.mu) ----
 
-// settle materialises time-based transitions of a mirror.
+// settle materialises time-based transitions of a mirror: PENDING_STOPPED
+// becomes STOPPED after the stop delay; a restore is
+// PENDING_SETUP_FOR_RESTORE for one stop delay, PENDING_RESTORE for another,
+// then ACTIVE.
 func (e *Emulator) settle(m *mirror, now time.Time) {
 	if m.status == StatusPendingStopped && !now.Before(m.stopAt) {
 		m.status = StatusStopped
 		m.stateTime = m.stopAt
+	}
+	d := e.opts.stopDelay
+	if m.status == StatusPendingSetupForRestore && !now.Before(m.restoreAt.Add(d)) {
+		m.status, m.stateTime = StatusPendingRestore, m.restoreAt.Add(d)
+	}
+	if m.status == StatusPendingRestore && !now.Before(m.restoreAt.Add(2*d)) {
+		m.status, m.stateTime = StatusActive, m.restoreAt.Add(2*d)
+		m.lagStart = m.stateTime
 	}
 }
 

@@ -267,7 +267,9 @@ func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if inPrefix {
 		rt, p, allowed, template = findRoute(h.routes, r.Method, strings.TrimPrefix(path, e.opts.prefix))
 	}
-	req := Request{Cluster: c.cfg.ID, Method: r.Method, Path: r.URL.Path, Endpoint: template, Time: e.now(), UserAgent: r.UserAgent()}
+	req := Request{Cluster: c.cfg.ID, Method: r.Method, Path: r.URL.Path, Endpoint: template, Time: e.now(), UserAgent: r.UserAgent(),
+		Query: r.URL.RawQuery}
+	req.ValidateOnly, _ = strconv.ParseBool(r.URL.Query().Get("validate_only"))
 
 	// Faults.
 	e.mu.Lock()
@@ -570,7 +572,7 @@ func (c *Cluster) topicData(base string, t *topic) map[string]any {
 }
 
 func (c *Cluster) deleteTopic(_ *http.Request, p params) (response, *apiError) {
-	c.e.mu.Lock()
+	c.e.lockSynced()
 	defer c.e.mu.Unlock()
 	name := p["topic_name"]
 	link := ""

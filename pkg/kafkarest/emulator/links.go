@@ -162,7 +162,7 @@ func (c *Cluster) createLink(r *http.Request, _ params) (response, *apiError) {
 		return response{}, badRequest("Invalid value '%s' for config '%s'", configs[ConfigConnectionMode], ConfigConnectionMode)
 	}
 
-	c.e.mu.Lock()
+	c.e.lockSynced()
 	defer c.e.mu.Unlock()
 	if c.links[name] != nil {
 		return response{}, errf(http.StatusConflict, CodeLinkExists, "Cluster link '%s' already exists", name)
@@ -414,7 +414,7 @@ func (c *Cluster) alterLinkConfigs(r *http.Request, p params) (response, *apiErr
 // withLink runs fn under the emulator lock with the link the path names,
 // or answers 404 when there is none.
 func (c *Cluster) withLink(p params, fn func(*link) (response, *apiError)) (response, *apiError) {
-	c.e.mu.Lock()
+	c.e.lockSynced()
 	defer c.e.mu.Unlock()
 	l, aerr := c.lookupLink(p["link_name"])
 	if aerr != nil {

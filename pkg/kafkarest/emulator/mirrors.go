@@ -102,7 +102,7 @@ func (c *Cluster) listMirrors(allLinks bool) handlerFunc {
 		if aerr != nil {
 			return response{}, aerr
 		}
-		c.e.mu.Lock()
+		c.e.lockSynced()
 		defer c.e.mu.Unlock()
 		var ls []*link
 		linkSeg := "-"
@@ -180,7 +180,7 @@ func (c *Cluster) createMirror(r *http.Request, p params) (response, *apiError) 
 			partitions = src.partitions
 		}
 		now := c.e.now()
-		c.topics[name] = &topic{name: name, partitions: partitions}
+		c.topics[name] = newTopic(name, partitions)
 		l.mirrors[name] = &mirror{
 			name: name, sourceTopic: body.SourceTopicName, partitions: partitions,
 			status: StatusActive, stateTime: now, lagStart: now, initialLag: c.e.opts.initialLag,
