@@ -406,7 +406,7 @@ func TestPromoteLagDecayAndStopDelay(t *testing.T) {
 	createMirror(t, dst, "l1", "orders")
 
 	code, msg := perTopic(t, alter(t, dst, "l1", "promote", "orders"))
-	if code != float64(400) || !strings.Contains(msg.(string), "mirror lag is 50") {
+	if code != float64(CodeBadRequest) || !strings.Contains(msg.(string), "mirror lag is 50") {
 		t.Fatalf("promote with lag: %v %v", code, msg)
 	}
 	clk.Advance(3 * time.Second)
@@ -431,7 +431,7 @@ func TestPromoteLagDecayAndStopDelay(t *testing.T) {
 		t.Fatalf("status %s, want PENDING_STOPPED", st)
 	}
 	code, msg = perTopic(t, alter(t, dst, "l1", "promote", "orders"))
-	if code != float64(400) || msg != "Topic 'orders' has already stopped its mirror from 'l1'" {
+	if code != float64(CodeBadRequest) || msg != "Topic 'orders' has already stopped its mirror from 'l1'" {
 		t.Fatalf("second promote: %v %v", code, msg)
 	}
 	clk.Advance(1999 * time.Millisecond)
@@ -485,24 +485,26 @@ func TestBatchActions(t *testing.T) {
 		}},
 		{"failover then everything refused", []step{
 			{action: "failover", status: "PENDING_STOPPED"},
-			{action: "pause", code: float64(400), msg: "Cannot pause", status: "PENDING_STOPPED"},
-			{action: "resume", code: float64(400), msg: "Cannot resume", status: "PENDING_STOPPED"},
-			{action: "failover", code: float64(400), msg: "has already stopped its mirror from 'l1'", advance: 3 * time.Second, status: "STOPPED"},
-			{action: "pause", code: float64(400), msg: "STOPPED", status: "STOPPED"},
-			{action: "reverse-and-start-mirror", code: float64(400), msg: "not bidirectional", status: "STOPPED"},
+			{action: "pause", code: float64(CodeBadRequest), msg: "Cannot pause", status: "PENDING_STOPPED"},
+			{action: "resume", code: float64(CodeBadRequest), msg: "Cannot resume", status: "PENDING_STOPPED"},
+			{action: "failover", code: float64(CodeBadRequest), msg: "has already stopped its mirror from 'l1'", advance: 3 * time.Second, status: "STOPPED"},
+			{action: "pause", code: float64(CodeBadRequest), msg: "STOPPED", status: "STOPPED"},
+			{action: "reverse-and-start-mirror", code: float64(CodeBadRequest), msg: "not bidirectional", status: "STOPPED"},
 		}},
 		{"truncate and restore", []step{
-			{action: "truncate-and-restore", code: float64(400), msg: "not STOPPED", status: "ACTIVE"},
+			{action: "truncate-and-restore", code: float64(CodeBadRequest), msg: "not STOPPED", status: "ACTIVE"},
 			{action: "failover", advance: 3 * time.Second, status: "STOPPED"},
-			{action: "truncate-and-restore", status: "ACTIVE"},
+			{action: "truncate-and-restore", status: "PENDING_SETUP_FOR_RESTORE"},
+			{action: "pause", code: float64(CodeBadRequest), msg: "being restored", advance: 2 * time.Second, status: "PENDING_RESTORE"},
+			{action: "truncate-and-restore", code: float64(CodeBadRequest), msg: "PENDING_RESTORE, not STOPPED", advance: 2 * time.Second, status: "ACTIVE"},
 		}},
 		{"paused mirror can be promoted", []step{
 			{action: "pause", status: "PAUSED"},
 			{action: "promote", status: "PENDING_STOPPED"},
 		}},
 		{"unknown topics", []step{
-			{action: "promote", topic: "nope", code: float64(404), msg: "Topic 'nope' not found"},
-			{action: "pause", topic: "audit", code: float64(400), msg: "not a mirror topic"},
+			{action: "promote", topic: "nope", code: float64(CodeUnknownTopic), msg: "Topic 'nope' not found"},
+			{action: "pause", topic: "audit", code: float64(CodeBadRequest), msg: "not a mirror topic"},
 		}},
 	}
 	for _, tc := range tests {
@@ -581,7 +583,7 @@ func TestBatchRequestShapes(t *testing.T) {
 	if d["messages_truncated"].(float64) != 0 || len(d["partition_level_truncation_data"].([]any)) != 2 {
 		t.Errorf("truncate: %s", r.raw)
 	}
-	if got := dst.applyAction("bogus", dst.links["l1"], "orders", time.Now(), false); got.code != 400 {
+	if got := dst.applyAction("bogus", dst.links["l1"], "orders", time.Now(), false); got.code != CodeBadRequest {
 		t.Error("unsupported action accepted")
 	}
 }
@@ -615,13 +617,13 @@ func TestSourceOutage(t *testing.T) {
 	mustCode(t, do(t, dst.Handler(), "POST", pfx+"/clusters/"+dstID+"/links/l1/mirrors",
 		map[string]any{"source_topic_name": "ghost"}), 201)
 	code, msg := perTopic(t, alter(t, dst, "l1", "promote", "orders"))
-	if code != float64(400) || !strings.Contains(msg.(string), "unavailable") {
+	if code != float64(CodeBadRequest) || !strings.Contains(msg.(string), "unavailable") {
 		t.Errorf("promote during outage: %v %v", code, msg)
 	}
 	if code, _ := perTopic(t, alter(t, dst, "l1", "failover", "audit")); code != nil {
 		t.Errorf("failover during outage refused: %v", code)
 	}
-	if code, _ := perTopic(t, alter(t, dst, "l1", "truncate-and-restore", "audit")); code != float64(400) {
+	if code, _ := perTopic(t, alter(t, dst, "l1", "truncate-and-restore", "audit")); code != float64(CodeBadRequest) {
 		t.Errorf("restore during outage: %v", code)
 	}
 	e.SetSourceOutage(srcID, false)
@@ -686,7 +688,7 @@ func TestBidirectionalReverse(t *testing.T) {
 				"remote_cluster_id": srcID, "configs": cfgs("link.mode", "BIDIRECTIONAL")}), 201)
 			createMirror(t, dst, "bi", "orders")
 			code, msg := perTopic(t, alter(t, dst, "bi", action, "orders"))
-			if code != float64(400) || !strings.Contains(msg.(string), "has no cluster link 'bi'") {
+			if code != float64(CodeBadRequest) || !strings.Contains(msg.(string), "has no cluster link 'bi'") {
 				t.Fatalf("reverse without remote link: %v %v", code, msg)
 			}
 			mustCode(t, do(t, src.Handler(), "POST", pfx+"/clusters/"+srcID+"/links?link_name=bi", map[string]any{
@@ -706,13 +708,13 @@ func TestBidirectionalReverse(t *testing.T) {
 			if st, _, ok := src.Mirror("bi", "orders"); !ok || st != want {
 				t.Errorf("reversed mirror on source: %s %v", st, ok)
 			}
-			if _, _, ok := dst.Mirror("bi", "orders"); ok {
-				t.Error("local mirror still present")
+			if st, _, ok := dst.Mirror("bi", "orders"); !ok || st != StatusPendingStopped {
+				t.Errorf("local mirror after reverse: %s %v, want PENDING_STOPPED", st, ok)
 			}
 			// Reversing back is refused while the remote already mirrors the topic.
 			createMirror(t, dst, "bi", "payments")
 			src.Cluster0().links["bi"].mirrors["payments"] = &mirror{name: "payments", partitions: 1, status: StatusActive}
-			if code, _ := perTopic(t, alter(t, dst, "bi", action, "payments")); code != float64(400) {
+			if code, _ := perTopic(t, alter(t, dst, "bi", action, "payments")); code != float64(CodeBadRequest) {
 				t.Errorf("double reverse accepted")
 			}
 		})
@@ -724,15 +726,15 @@ func TestReverseRefusals(t *testing.T) {
 	mustCode(t, do(t, dst.Handler(), "POST", pfx+"/clusters/"+dstID+"/links?link_name=bi", map[string]any{
 		"source_cluster_id": srcID, "configs": cfgs("link.mode", "BIDIRECTIONAL")}), 201)
 	createMirror(t, dst, "bi", "orders")
-	if code, msg := perTopic(t, alter(t, dst, "bi", "reverse-and-start-mirror", "orders")); code != float64(400) || !strings.Contains(msg.(string), "lag") {
+	if code, msg := perTopic(t, alter(t, dst, "bi", "reverse-and-start-mirror", "orders")); code != float64(CodeBadRequest) || !strings.Contains(msg.(string), "lag") {
 		t.Errorf("lag: %v %v", code, msg)
 	}
 	e.SetSourceOutage(srcID, true)
-	if code, msg := perTopic(t, alter(t, dst, "bi", "reverse-and-start-mirror", "orders")); code != float64(400) || !strings.Contains(msg.(string), "unavailable") {
+	if code, msg := perTopic(t, alter(t, dst, "bi", "reverse-and-start-mirror", "orders")); code != float64(CodeBadRequest) || !strings.Contains(msg.(string), "unavailable") {
 		t.Errorf("outage: %v %v", code, msg)
 	}
 	perTopic(t, alter(t, dst, "bi", "failover", "orders"))
-	if code, _ := perTopic(t, alter(t, dst, "bi", "reverse-and-start-mirror", "orders")); code != float64(400) {
+	if code, _ := perTopic(t, alter(t, dst, "bi", "reverse-and-start-mirror", "orders")); code != float64(CodeBadRequest) {
 		t.Errorf("stopped: %v", code)
 	}
 }

@@ -25,12 +25,14 @@ type mirrorLag struct {
 	LastSourceFetchOffset int64 `json:"last_source_fetch_offset"`
 }
 
-func (c *Cluster) mirrorLags(m *mirror, now time.Time) []mirrorLag {
+// mirrorLags reports every partition's lag and the offset the mirror has
+// copied up to (its log-end offset).
+func (c *Cluster) mirrorLags(l *link, m *mirror, now time.Time) []mirrorLag {
 	lag := c.e.lag(m, now)
-	elapsed := int64(now.Sub(m.lagStart).Seconds())
+	t := c.topics[m.name]
 	out := make([]mirrorLag, 0, m.partitions)
 	for p := 0; p < m.partitions; p++ {
-		out = append(out, mirrorLag{Partition: p, Lag: lag, LastSourceFetchOffset: 1000 + 10*max(elapsed, 0)})
+		out = append(out, mirrorLag{Partition: p, Lag: max(lag, c.partitionLag(l, m, p, now)), LastSourceFetchOffset: t.end(p)})
 	}
 	return out
 }
@@ -47,7 +49,7 @@ func (c *Cluster) mirrorData(base string, l *link, m *mirror, now time.Time, inc
 		"mirror_topic_name":  m.name,
 		"source_topic_name":  m.sourceTopic,
 		"num_partitions":     m.partitions,
-		"mirror_lags":        c.mirrorLags(m, now),
+		"mirror_lags":        c.mirrorLags(l, m, now),
 		"mirror_status":      status,
 		"mirror_topic_error": "NO_ERROR",
 		"state_time_ms":      m.stateTime.UnixMilli(),
@@ -211,11 +213,19 @@ func mirrorName(l *link, source, requested string) (string, *apiError) {
 
 // ---- batch actions ----
 
+// partitionTruncation is one PartitionLevelTruncationData.
+type partitionTruncation struct {
+	Partition         int   `json:"partition_id"`
+	OffsetTruncatedTo int64 `json:"offset_truncated_to"`
+	MessagesTruncated int64 `json:"messages_truncated"`
+}
+
 type alterResult struct {
-	name      string
-	code      int
-	msg       string
-	truncated bool
+	name string
+	code int
+	msg  string
+	// truncated is set by truncate-and-restore, also with validate_only.
+	truncated []partitionTruncation
 }
 
 func (c *Cluster) selectMirrors(l *link, names []string, pattern string) ([]string, *apiError) {
@@ -265,7 +275,6 @@ func (c *Cluster) alterMirrors(action string) handlerFunc {
 			base := c.baseURL(r)
 			data := []any{}
 			for _, n := range names {
-				m := l.mirrors[n]
 				res := c.applyAction(action, l, n, now, validateOnly)
 				if !validateOnly {
 					c.audit(l.name, n, action, res.code == 0)
@@ -281,22 +290,22 @@ func (c *Cluster) alterMirrors(action string) handlerFunc {
 					"error_message":                   nil,
 					"mirror_lags":                     []mirrorLag{},
 					"messages_truncated":              nil,
-					"partition_level_truncation_data": []any{},
+					"partition_level_truncation_data": []partitionTruncation{},
 				}
-				if m != nil {
-					d["mirror_lags"] = c.mirrorLags(m, now)
+				if m := l.mirrors[n]; m != nil {
+					d["mirror_lags"] = c.mirrorLags(l, m, now)
 				}
 				if res.code != 0 {
 					d["error_code"], d["error_message"] = res.code, res.msg
 				}
-				if res.truncated {
-					d["messages_truncated"] = 0
+				if res.truncated != nil {
+					var total int64
+					for _, t := range res.truncated {
+						total += t.MessagesTruncated
+					}
+					d["messages_truncated"] = total
 					if includeTrunc {
-						trunc := []any{}
-						for i := 0; i < m.partitions; i++ {
-							trunc = append(trunc, map[string]any{"partition_id": i, "offset_truncated_to": 1000, "messages_truncated": 0})
-						}
-						d["partition_level_truncation_data"] = trunc
+						d["partition_level_truncation_data"] = res.truncated
 					}
 				}
 				data = append(data, d)
@@ -307,32 +316,34 @@ func (c *Cluster) alterMirrors(action string) handlerFunc {
 	}
 }
 
-func fail(name string, code int, format string, args ...any) alterResult {
-	return alterResult{name: name, code: code, msg: sprintf(format, args...)}
+// fail is a per-topic refusal: a precondition the topic does not meet.
+func fail(name string, format string, args ...any) alterResult {
+	return alterResult{name: name, code: CodeBadRequest, msg: sprintf(format, args...)}
 }
 
-// applyAction runs one batch action on one topic (callers hold e.mu).
+// applyAction runs one batch action on one topic (callers hold e.mu and
+// synced the mirrors). With validateOnly it answers exactly what the call
+// would answer and changes nothing.
 func (c *Cluster) applyAction(action string, l *link, name string, now time.Time, validateOnly bool) alterResult {
 	m := l.mirrors[name]
 	if m == nil {
-		if c.topics[name] != nil {
-			return fail(name, 400, "Topic '%s' is not a mirror topic of cluster link '%s'", name, l.name)
+		if action == "truncate-and-restore" && c.topics[name] != nil {
+			return c.restoreFromRemote(l, name, now, validateOnly)
 		}
-		return fail(name, 404, "Topic '%s' not found", name)
+		if c.topics[name] != nil {
+			return fail(name, "Topic '%s' is not a mirror topic of cluster link '%s'", name, l.name)
+		}
+		return alterResult{name: name, code: CodeUnknownTopic, msg: sprintf("Topic '%s' not found", name)}
 	}
 	c.e.settle(m, now)
 	stopped := m.status == StatusStopped || m.status == StatusPendingStopped
-	alreadyStopped := fail(name, 400, "Topic '%s' has already stopped its mirror from '%s'", name, l.name)
+	restoring := m.status == StatusPendingSetupForRestore || m.status == StatusPendingRestore
+	alreadyStopped := fail(name, "Topic '%s' has already stopped its mirror from '%s'", name, l.name)
 	status := c.mirrorStatus(l, m, now)
-	lag := c.e.lag(m, now)
+	lag := c.mirrorLag(l, m, now)
 	ok := alterResult{name: name}
-	stop := func() {
-		if validateOnly {
-			return
-		}
-		m.stopAt = now.Add(c.e.opts.stopDelay)
-		m.status, m.stateTime = StatusPendingStopped, now
-		c.e.settle(m, now)
+	if restoring && action != "truncate-and-restore" {
+		return fail(name, "Cannot %s topic '%s': it is being restored (mirror_status %s); wait until it is ACTIVE", action, name, status)
 	}
 	switch action {
 	case "promote":
@@ -340,22 +351,26 @@ func (c *Cluster) applyAction(action string, l *link, name string, now time.Time
 			return alreadyStopped
 		}
 		if !c.sourceAvailable(l) {
-			return fail(name, 400, "Cannot promote topic '%s': the source cluster of link '%s' is unavailable (status %s); use failover instead", name, l.name, status)
+			return fail(name, "Cannot promote topic '%s': the source cluster of link '%s' is unavailable (status %s); use failover instead", name, l.name, status)
 		}
 		if lag > 0 {
-			return fail(name, 400, "Cannot promote topic '%s': mirror lag is %d on some partitions, it must be 0; wait or use failover", name, lag)
+			return fail(name, "Cannot promote topic '%s': mirror lag is %d on some partitions, it must be 0; wait or use failover", name, lag)
 		}
-		stop()
+		if !validateOnly {
+			c.stopMirror(m, now)
+		}
 		return ok
 	case "failover":
 		if stopped {
 			return alreadyStopped
 		}
-		stop()
+		if !validateOnly {
+			c.stopMirror(m, now)
+		}
 		return ok
 	case "pause":
 		if stopped {
-			return fail(name, 400, "Cannot pause topic '%s': its mirror is %s", name, m.status)
+			return fail(name, "Cannot pause topic '%s': its mirror is %s", name, m.status)
 		}
 		if !validateOnly && m.status != StatusPaused {
 			m.status, m.stateTime = StatusPaused, now
@@ -363,60 +378,189 @@ func (c *Cluster) applyAction(action string, l *link, name string, now time.Time
 		return ok
 	case "resume":
 		if stopped {
-			return fail(name, 400, "Cannot resume topic '%s': its mirror is %s", name, m.status)
+			return fail(name, "Cannot resume topic '%s': its mirror is %s", name, m.status)
 		}
 		if !validateOnly && m.status != StatusActive {
 			m.status, m.stateTime = StatusActive, now
 		}
 		return ok
 	case "reverse-and-start-mirror", "reverse-and-pause-mirror":
-		if l.mode != "BIDIRECTIONAL" {
-			return fail(name, 400, "Cannot reverse topic '%s': cluster link '%s' is not bidirectional (link.mode=%s)", name, l.name, l.mode)
-		}
-		if stopped {
-			return alreadyStopped
-		}
-		if !c.sourceAvailable(l) {
-			return fail(name, 400, "Cannot reverse topic '%s': the remote cluster of link '%s' is unavailable", name, l.name)
-		}
-		if lag > 0 {
-			return fail(name, 400, "Cannot reverse topic '%s': mirror lag is %d, it must be 0", name, lag)
-		}
-		rc := c.e.clusters[l.remoteID]
-		rl := rc.links[l.name]
-		if rl == nil {
-			return fail(name, 400, "Cannot reverse topic '%s': remote cluster '%s' has no cluster link '%s'", name, rc.cfg.ID, l.name)
-		}
-		if rl.mirrors[m.sourceTopic] != nil {
-			return fail(name, 400, "Cannot reverse topic '%s': topic '%s' is already a mirror on cluster '%s'", name, m.sourceTopic, rc.cfg.ID)
-		}
-		if validateOnly {
-			return ok
-		}
-		st := StatusActive
-		if action == "reverse-and-pause-mirror" {
-			st = StatusPaused
-		}
-		if rc.topics[m.sourceTopic] == nil {
-			rc.topics[m.sourceTopic] = &topic{name: m.sourceTopic, partitions: m.partitions}
-		}
-		rl.mirrors[m.sourceTopic] = &mirror{
-			name: m.sourceTopic, sourceTopic: name, partitions: m.partitions,
-			status: st, stateTime: now, lagStart: now,
-		}
-		delete(l.mirrors, name) // the local topic is now a normal (source) topic
-		return ok
+		return c.reverse(action, l, m, lag, now, validateOnly)
 	case "truncate-and-restore":
-		if m.status != StatusStopped {
-			return fail(name, 400, "Cannot truncate and restore topic '%s': its mirror is %s, not STOPPED", name, status)
-		}
-		if !c.sourceAvailable(l) {
-			return fail(name, 400, "Cannot restore topic '%s': the source cluster of link '%s' is unavailable", name, l.name)
-		}
-		if !validateOnly {
-			m.status, m.stateTime, m.lagStart, m.initialLag = StatusActive, now, now, c.e.opts.initialLag
-		}
-		return alterResult{name: name, truncated: true}
+		return c.restore(l, m, status, now, validateOnly)
 	}
-	return fail(name, 400, "Unsupported action '%s'", action)
+	return fail(name, "Unsupported action '%s'", action)
+}
+
+// stopMirror starts a promote or failover: the topic stops copying now, so
+// its offsets now are what it shares with its source.
+func (c *Cluster) stopMirror(m *mirror, now time.Time) {
+	m.divergence = append([]int64(nil), c.topics[m.name].ends...)
+	m.stopAt = now.Add(c.e.opts.stopDelay)
+	m.status, m.stateTime = StatusPendingStopped, now
+	c.e.settle(m, now)
+}
+
+// reverse runs reverse-and-start-mirror or reverse-and-pause-mirror on a
+// bidirectional link: the local mirror stops (as by promote) and becomes a
+// normal topic, and the remote topic it mirrored becomes a mirror of it
+// under the remote side of the link, ACTIVE or PAUSED, from the same
+// offsets.
+func (c *Cluster) reverse(action string, l *link, m *mirror, lag int64, now time.Time, validateOnly bool) alterResult {
+	name := m.name
+	if l.mode != "BIDIRECTIONAL" {
+		return fail(name, "Cannot reverse topic '%s': cluster link '%s' is not bidirectional (link.mode=%s)", name, l.name, l.mode)
+	}
+	if m.status == StatusStopped || m.status == StatusPendingStopped {
+		return fail(name, "Topic '%s' has already stopped its mirror from '%s'", name, l.name)
+	}
+	if !c.sourceAvailable(l) {
+		return fail(name, "Cannot reverse topic '%s': the remote cluster of link '%s' is unavailable", name, l.name)
+	}
+	if lag > 0 {
+		return fail(name, "Cannot reverse topic '%s': mirror lag is %d, it must be 0", name, lag)
+	}
+	rc := c.e.clusters[l.remoteID]
+	rl := rc.links[l.name]
+	if rl == nil {
+		return fail(name, "Cannot reverse topic '%s': remote cluster '%s' has no cluster link '%s'", name, rc.cfg.ID, l.name)
+	}
+	if rm := rl.mirrors[m.sourceTopic]; rm != nil {
+		rc.e.settle(rm, now)
+		if rm.status != StatusStopped {
+			return fail(name, "Cannot reverse topic '%s': topic '%s' is already a mirror on cluster '%s' (mirror_status %s)",
+				name, m.sourceTopic, rc.cfg.ID, rm.status)
+		}
+	}
+	if validateOnly {
+		return alterResult{name: name}
+	}
+	st := StatusActive
+	if action == "reverse-and-pause-mirror" {
+		st = StatusPaused
+	}
+	local := c.topics[name]
+	remote := rc.topics[m.sourceTopic]
+	if remote == nil {
+		remote = newTopic(m.sourceTopic, len(local.ends))
+		rc.topics[m.sourceTopic] = remote
+	}
+	// Lag 0: both sides hold the same records; the new mirror starts there.
+	remote.resize(len(local.ends))
+	copy(remote.ends, local.ends)
+	rl.mirrors[m.sourceTopic] = &mirror{
+		name: m.sourceTopic, sourceTopic: name, partitions: len(local.ends),
+		status: st, stateTime: now, lagStart: now,
+	}
+	c.stopMirror(m, now)
+	return alterResult{name: name}
+}
+
+// truncation computes, per partition, what truncating topic t to the
+// divergence offsets removes.
+func truncation(t *topic, divergence []int64) []partitionTruncation {
+	out := make([]partitionTruncation, 0, len(t.ends))
+	for p, end := range t.ends {
+		to := end
+		if p < len(divergence) {
+			to = min(end, divergence[p])
+		}
+		out = append(out, partitionTruncation{Partition: p, OffsetTruncatedTo: to, MessagesTruncated: end - to})
+	}
+	return out
+}
+
+// truncateTo truncates a topic as computed by truncation.
+func truncateTo(t *topic, tr []partitionTruncation) {
+	for _, x := range tr {
+		t.ends[x.Partition] = x.OffsetTruncatedTo
+	}
+}
+
+// startRestore makes m a mirror again, from the offsets the topic was
+// truncated to: PENDING_SETUP_FOR_RESTORE, PENDING_RESTORE, then ACTIVE.
+func (c *Cluster) startRestore(m *mirror, now time.Time) {
+	m.status, m.stateTime, m.restoreAt = StatusPendingSetupForRestore, now, now
+	m.lagStart, m.initialLag, m.divergence = now, c.e.opts.initialLag, nil
+	c.e.settle(m, now)
+}
+
+// restore runs truncate-and-restore on a local STOPPED mirror topic (after a
+// promote or failover): the records written to it since it stopped are
+// truncated and it mirrors its source again.
+func (c *Cluster) restore(l *link, m *mirror, status string, now time.Time, validateOnly bool) alterResult {
+	name := m.name
+	if m.status != StatusStopped {
+		return fail(name, "Cannot truncate and restore topic '%s': its mirror is %s, not STOPPED", name, status)
+	}
+	if !c.sourceAvailable(l) {
+		return fail(name, "Cannot truncate and restore topic '%s': the source cluster of link '%s' is unavailable", name, l.name)
+	}
+	rc := c.e.clusters[l.remoteID]
+	src := rc.topics[m.sourceTopic]
+	if src == nil {
+		return alterResult{name: name, code: CodeUnknownTopic,
+			msg: sprintf("Cannot truncate and restore topic '%s': source topic '%s' not found on cluster '%s'", name, m.sourceTopic, rc.cfg.ID)}
+	}
+	if rl := rc.links[l.name]; rl != nil {
+		if rm := rl.mirrors[m.sourceTopic]; rm != nil && rm.sourceTopic == name {
+			rc.e.settle(rm, now)
+			if rm.status != StatusStopped {
+				return fail(name, "Cannot truncate and restore topic '%s': its source topic '%s' on cluster '%s' is a mirror of it (mirror_status %s)",
+					name, m.sourceTopic, rc.cfg.ID, rm.status)
+			}
+		}
+	}
+	t := c.topics[name]
+	tr := truncation(t, m.divergence)
+	if !validateOnly {
+		truncateTo(t, tr)
+		c.startRestore(m, now)
+	}
+	return alterResult{name: name, truncated: tr}
+}
+
+// restoreFromRemote runs truncate-and-restore on a local topic that is not a
+// mirror, on a bidirectional link whose remote side has a STOPPED mirror of
+// it (the remote failed over): the local topic is truncated to the offsets
+// the remote mirror stopped at and becomes a mirror of the remote topic.
+func (c *Cluster) restoreFromRemote(l *link, name string, now time.Time, validateOnly bool) alterResult {
+	notMirror := fail(name, "Cannot truncate and restore topic '%s': it is not a mirror topic of cluster link '%s', "+
+		"and the remote side of a bidirectional link has no STOPPED mirror of it", name, l.name)
+	if l.mode != "BIDIRECTIONAL" {
+		return notMirror
+	}
+	if !c.sourceAvailable(l) {
+		return fail(name, "Cannot truncate and restore topic '%s': the remote cluster of link '%s' is unavailable", name, l.name)
+	}
+	rc := c.e.clusters[l.remoteID]
+	rl := rc.links[l.name]
+	if rl == nil {
+		return notMirror
+	}
+	var rm *mirror
+	for _, n := range sortedKeys(rl.mirrors) {
+		if x := rl.mirrors[n]; x.sourceTopic == name {
+			rm = x
+			break
+		}
+	}
+	if rm == nil {
+		return notMirror
+	}
+	rc.e.settle(rm, now)
+	if rm.status != StatusStopped {
+		return fail(name, "Cannot truncate and restore topic '%s': its mirror '%s' on cluster '%s' is %s, not STOPPED",
+			name, rm.name, rc.cfg.ID, rm.status)
+	}
+	t := c.topics[name]
+	tr := truncation(t, rm.divergence)
+	if validateOnly {
+		return alterResult{name: name, truncated: tr}
+	}
+	truncateTo(t, tr)
+	m := &mirror{name: name, sourceTopic: rm.name, partitions: len(t.ends)}
+	l.mirrors[name] = m
+	c.startRestore(m, now)
+	return alterResult{name: name, truncated: tr}
 }
