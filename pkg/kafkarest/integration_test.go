@@ -425,7 +425,6 @@ func TestIntegrationLifecycle(t *testing.T) {
 // testAlterMirrors drives every batch action from several mirror statuses,
 // each case on its own fresh mirror topic.
 func testAlterMirrors(t *testing.T, env *itEnv, c *kafkarest.Client) {
-	const gone = "GONE" // the local mirror no longer exists (reversed)
 	cases := []struct {
 		name    string
 		link    string
@@ -450,12 +449,12 @@ func testAlterMirrors(t *testing.T, env *itEnv, c *kafkarest.Client) {
 		{name: "failover paused", from: "PAUSED", action: kafkarest.MirrorFailover, want: "PENDING_STOPPED"},
 		{name: "failover stopped", from: "STOPPED", action: kafkarest.MirrorFailover, wantErr: "already stopped", stopped: true, want: "STOPPED"},
 		{name: "reverse-and-start on destination link", from: "ACTIVE", action: kafkarest.MirrorReverseAndStart, wantErr: "not bidirectional", want: "ACTIVE"},
-		{name: "reverse-and-start active", link: "bi", from: "ACTIVE", action: kafkarest.MirrorReverseAndStart, want: gone, remote: "ACTIVE"},
-		{name: "reverse-and-start paused", link: "bi", from: "PAUSED", action: kafkarest.MirrorReverseAndStart, want: gone, remote: "ACTIVE"},
+		{name: "reverse-and-start active", link: "bi", from: "ACTIVE", action: kafkarest.MirrorReverseAndStart, want: "PENDING_STOPPED", remote: "ACTIVE"},
+		{name: "reverse-and-start paused", link: "bi", from: "PAUSED", action: kafkarest.MirrorReverseAndStart, want: "PENDING_STOPPED", remote: "ACTIVE"},
 		{name: "reverse-and-start stopped", link: "bi", from: "STOPPED", action: kafkarest.MirrorReverseAndStart, wantErr: "already stopped", stopped: true, want: "STOPPED"},
-		{name: "reverse-and-pause active", link: "bi", from: "ACTIVE", action: kafkarest.MirrorReverseAndPause, want: gone, remote: "PAUSED"},
+		{name: "reverse-and-pause active", link: "bi", from: "ACTIVE", action: kafkarest.MirrorReverseAndPause, want: "PENDING_STOPPED", remote: "PAUSED"},
 		{name: "reverse-and-pause on destination link", from: "PAUSED", action: kafkarest.MirrorReverseAndPause, wantErr: "not bidirectional", want: "PAUSED"},
-		{name: "truncate-and-restore stopped", from: "STOPPED", action: kafkarest.MirrorTruncateAndRestore, want: "ACTIVE"},
+		{name: "truncate-and-restore stopped", from: "STOPPED", action: kafkarest.MirrorTruncateAndRestore, want: "PENDING_SETUP_FOR_RESTORE"},
 		{name: "truncate-and-restore active", from: "ACTIVE", action: kafkarest.MirrorTruncateAndRestore, wantErr: "not STOPPED", want: "ACTIVE"},
 		{name: "truncate-and-restore pending stopped", from: "PENDING_STOPPED", action: kafkarest.MirrorTruncateAndRestore, wantErr: "not STOPPED", want: "PENDING_STOPPED"},
 	}
@@ -514,22 +513,18 @@ func testAlterMirrors(t *testing.T, env *itEnv, c *kafkarest.Client) {
 				if kafkarest.IsAlreadyStopped(terr) != tc.stopped {
 					t.Fatalf("IsAlreadyStopped(%v) = %v, want %v", terr, !tc.stopped, tc.stopped)
 				}
-				if ae := asAPIError(t, terr); ae.StatusCode != 400 || ae.ErrorCode != 400 {
+				if ae := asAPIError(t, terr); ae.StatusCode != 400 || ae.ErrorCode != 40002 {
 					t.Fatalf("per-topic error %+v", ae)
 				}
 			}
 
-			m, err := c.GetMirror(ctx, dstID, link, topic)
-			if tc.want == gone {
-				if !kafkarest.IsNotFound(err) {
-					t.Fatalf("reversed mirror still on destination: %+v, %v", m, err)
-				}
+			if tc.remote != "" {
 				st, _, ok := env.src.Mirror(link, topic)
 				if !ok || st != tc.remote {
 					t.Fatalf("reversed mirror on source: %q (exists %v), want %s", st, ok, tc.remote)
 				}
-				return
 			}
+			m, err := c.GetMirror(ctx, dstID, link, topic)
 			must(t, err)
 			if m.MirrorStatus != tc.want {
 				t.Fatalf("%s from %s: status %s, want %s", tc.action, tc.from, m.MirrorStatus, tc.want)

@@ -7,7 +7,15 @@
 // State transitions are computed lazily from the (injectable) clock on every
 // read, so the emulator runs no background goroutines: a promoted mirror is
 // PENDING_STOPPED until the stop delay elapsed and STOPPED afterwards, the
-// mirror lag of a new mirror decays linearly to zero, and tokens expire.
+// mirror lag of a new mirror decays linearly to zero, a restored mirror
+// passes through PENDING_SETUP_FOR_RESTORE and PENDING_RESTORE, and tokens
+// expire.
+//
+// Every topic has a log-end offset per partition. Tests write with
+// Cluster.Produce (or POST /admin/produce) and read with Cluster.EndOffsets
+// (or end_offsets in GET /admin/state); mirror topics copy their source as
+// described below, which is what truncate-and-restore's messages_truncated
+// and the lag preconditions of promote and reverse are computed from.
 //
 // # Fidelity
 //
@@ -26,7 +34,8 @@
 //	                                                   clients accept any 2xx
 //	error body {"error_code", "message"}               sourced: spec #/components/schemas/Error
 //	link_state, link_error values                      sourced: spec LinkState, LinkError
-//	mirror_status values                               sourced: spec MirrorTopicStatus
+//	mirror_status values (PENDING_MIRROR and           sourced: spec MirrorTopicStatus
+//	  PENDING_SYNCHRONIZE are never reported)
 //	sensitive link configs (sasl.jaas.config under     sourced: Kafka's ConfigEntry (value null
 //	  any prefix, passwords, keys): is_sensitive       when isSensitive); the spec's value is
 //	  true, value null                                 not nullable (deviation 4)
@@ -71,9 +80,62 @@
 //	  text/html page)                                  TOO_MANY_REQUESTS_ERROR_CODE; spec 429
 //	injected server error: 500, 50003                  sourced: spec 5XX description (retriable
 //	                                                   Kafka errors carry 50003)
-//	batch actions' per-topic error_code: 400 or 404    assumed: the spec does not document the
-//	                                                   values; HTTP-like codes keep the client's
-//	                                                   AlterMirrorResult.Err classification
+//	batch actions' per-topic error_code: 40002 for a   assumed: the spec does not document the
+//	  precondition the topic does not meet, 40403      values; the codes of the same refusals as
+//	  for an unknown topic                             whole requests (above); clients take the
+//	                                                   HTTP status from the first three digits
+//	Offsets and mirror actions
+//	every partition has a log-end offset; Produce      assumed: test control
+//	  appends records
+//	mirror topics are read-only: Produce to a mirror   sourced: Confluent Platform docs, "Manage
+//	  topic that is not STOPPED fails                  Mirror Topics" (producing to a mirror
+//	                                                   topic fails)
+//	an ACTIVE mirror whose link reaches the source     assumed: keeps WithLagDecay's lag model;
+//	  copies it: end = source end - modelled lag,      every partition lags by the same amount
+//	  never lower than it was; PAUSED,                 (at most what the source has)
+//	  SOURCE_UNAVAILABLE, LINK_PAUSED copy nothing
+//	reported lag: the modelled lag, or what a          assumed: the lag of a mirror that cannot
+//	  partition has not copied when that is more;      copy grows with its source
+//	  last_source_fetch_offset = the mirror's end
+//	promote, failover and reverse stop copying at      assumed: the point the two logs diverge
+//	  once; the offsets then are the divergence point  from is what the mirror had copied
+//	truncate-and-restore on a local topic whose        sourced: REST reference "update kafka mirror
+//	  remote (bidirectional link, same name) STOPPED   topics truncate and restore mirror"
+//	  mirror copied it: truncate the local topic to    (truncates the local topic to the remote
+//	  the offsets that mirror stopped at, and mirror   stopped mirror log end offsets and mirrors
+//	  the remote topic                                 the remote topic)
+//	truncate-and-restore on a local STOPPED mirror:    assumed: the same operation seen from the
+//	  truncate it to the offsets it stopped at and     failed-over side; no page documents or
+//	  mirror its source again                          excludes it
+//	refused (40002) unless STOPPED (the remote         assumed: preconditions of the sourced
+//	  mirror, or the local one), the remote cluster    description; message wording assumed
+//	  reachable, the source topic present (else
+//	  40403) and not itself a mirror of the topic
+//	messages_truncated = sum over partitions of end    sourced: spec AlterMirrorStatusResponseData,
+//	  - divergence point (at least 0);                 PartitionLevelTruncationData; CLI
+//	  partition_level_truncation_data (partition_id,   truncate-and-restore --include-partitions
+//	  offset_truncated_to, messages_truncated) only    (messages truncated per partition)
+//	  with include_partition_level_truncation_data
+//	a restore is PENDING_SETUP_FOR_RESTORE for one     statuses sourced: spec MirrorTopicStatus;
+//	  stop delay, PENDING_RESTORE for another, then    order and timing assumed; other actions
+//	  ACTIVE; other actions are refused meanwhile      on a restoring topic refused: assumed
+//	reverse-and-start-mirror / -pause-mirror: the      sourced: CLI reference "confluent kafka
+//	  local mirror stops, the remote topic becomes a   mirror reverse-and-start / reverse-and-
+//	  mirror of it, ACTIVE or PAUSED                   pause" (reverse local mirror topics, start
+//	                                                   or pause remote mirror topics)
+//	reverse only on BIDIRECTIONAL links, with the      assumed: what reversing needs (a link on
+//	  remote reachable, lag 0, the remote side of the  both sides, nothing left to copy, no
+//	  link present, the remote topic not a mirror      second mirror of the same topic)
+//	  (STOPPED mirrors do not count)
+//	reverse: the local topic is PENDING_STOPPED for    assumed: no page documents intermediate
+//	  the stop delay, then STOPPED; the remote mirror  statuses of a reverse; the remote mirror
+//	  is ACTIVE or PAUSED at once, at the same         starts where the logs agree (lag 0)
+//	  offsets
+//	validate_only=true on every mirror action          sourced: spec validate_only ("to validate
+//	  answers what the call would answer and           the action can be performed"), CLI
+//	  changes nothing                                  --dry-run
+//	validate_only answers include messages_truncated   assumed: the answer has the fields and a
+//	  and partition_level_truncation_data              dry run tells what the call would cost
 //	OAuth token endpoint (TokenHandler, ServeOAuth)
 //	grant_type=client_credentials only                 sourced: RFC 6749 §4.4
 //	client_secret_basic (id and secret form-encoded    sourced: RFC 6749 §2.3.1
@@ -101,6 +163,7 @@
 //	the admin API takes the same credentials           assumed: one credential per cluster
 //
 // The request log (Requests, GET /admin/requests) records every REST and
-// token request by endpoint template, with the OAuth client and its
-// authentication method, and never a secret, token or assertion.
+// token request by endpoint template, with its query string and whether it
+// was validate_only, with the OAuth client and its authentication method,
+// and never a secret, token or assertion.
 package emulator
