@@ -86,7 +86,7 @@ func (r *emuREST) objects(links ...*kafkalinkv1alpha1.ClusterLink) []runtime.Obj
 // writes counts non-GET REST calls since mark.
 func (r *emuREST) calls(mark int) (reads, writes int, list []string) {
 	for _, q := range r.emu.Requests()[mark:] {
-		if q.Method == "GET" {
+		if q.Method == "GET" || q.ValidateOnly { // validate_only changes nothing
 			reads++
 		} else {
 			writes++

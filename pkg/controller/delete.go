@@ -146,15 +146,9 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 	}
 	toFailover, waiting := mirror.FailoverOnDelete(observed)
 	if len(toFailover) > 0 {
-		perTopic, err := local.client.AlterMirrors(ctx, local.clusterID, linkName, ActionFailover, toFailover)
+		failed, err := validatedFailover(ctx, local, linkName, toFailover)
 		if err != nil {
 			return deleteProgress{}, restError(fmt.Errorf("fail over mirrors of link %q: %w", linkName, err))
-		}
-		failed := map[string]string{}
-		for n, e := range perTopic {
-			if e != nil {
-				failed[n] = e.Error()
-			}
 		}
 		if len(failed) > 0 {
 			return deleteProgress{}, fmt.Errorf("failover refused for %s", summarise(failed))
@@ -242,15 +236,9 @@ func (c *Controller) failoverToSource(ctx context.Context, cl *kafkalinkv1alpha1
 	}
 	toFailover, waiting := mirror.FailoverOnDelete(observed)
 	if len(toFailover) > 0 {
-		perTopic, err := remote.client.AlterMirrors(ctx, remote.clusterID, linkName, ActionFailover, toFailover)
+		failed, err := validatedFailover(ctx, remote, linkName, toFailover)
 		if err != nil {
 			return deleteProgress{}, false, restError(fmt.Errorf("fail over the toSource mirrors of link %q on the source cluster: %w", linkName, err))
-		}
-		failed := map[string]string{}
-		for n, e := range perTopic {
-			if e != nil {
-				failed[n] = e.Error()
-			}
 		}
 		if len(failed) > 0 {
 			return deleteProgress{}, false, fmt.Errorf("failover on the source cluster refused for %s", summarise(failed))
@@ -262,4 +250,34 @@ func (c *Controller) failoverToSource(ctx context.Context, cl *kafkalinkv1alpha1
 		return deleteProgress{message: fmt.Sprintf("waiting for %s on the source cluster to leave PENDING_STOPPED before deleting the link", mirror.Count(waiting, "toSource mirror topic"))}, false, nil
 	}
 	return deleteProgress{}, true, nil
+}
+
+// validatedFailover fails over names on s's cluster, asking with
+// validate_only first as before every one-way action: when the destination
+// refuses any topic, nothing is failed over and the refusals are returned
+// (the deletion then waits and says why).
+func validatedFailover(ctx context.Context, s *side, linkName string, names []string) (map[string]string, error) {
+	failed := map[string]string{}
+	checks, err := s.client.ValidateMirrors(ctx, s.clusterID, linkName, ActionFailover, names)
+	if err != nil {
+		return nil, err
+	}
+	for n, chk := range checks {
+		if chk.Err != nil {
+			failed[n] = "validate_only: " + chk.Err.Error()
+		}
+	}
+	if len(failed) > 0 {
+		return failed, nil
+	}
+	perTopic, err := s.client.AlterMirrors(ctx, s.clusterID, linkName, ActionFailover, names)
+	if err != nil {
+		return nil, err
+	}
+	for n, res := range perTopic {
+		if res.Err != nil {
+			failed[n] = res.Err.Error()
+		}
+	}
+	return failed, nil
 }

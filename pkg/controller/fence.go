@@ -52,7 +52,7 @@ func (r *fencedREST) CreateMirror(ctx context.Context, clusterID, link string, r
 	return r.RESTClient.CreateMirror(ctx, clusterID, link, req)
 }
 
-func (r *fencedREST) AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]error, error) {
+func (r *fencedREST) AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]MirrorCheck, error) {
 	if err := r.fence(); err != nil {
 		return nil, err
 	}

@@ -92,8 +92,11 @@ func (c *countingREST) CreateMirror(context.Context, string, string, CreateMirro
 	c.writes++
 	return nil
 }
-func (c *countingREST) AlterMirrors(context.Context, string, string, MirrorAction, []string) (map[string]error, error) {
+func (c *countingREST) AlterMirrors(context.Context, string, string, MirrorAction, []string) (map[string]MirrorCheck, error) {
 	c.writes++
+	return nil, nil
+}
+func (c *countingREST) ValidateMirrors(context.Context, string, string, MirrorAction, []string) (map[string]MirrorCheck, error) {
 	return nil, nil
 }
 func (c *countingREST) DeleteTopic(context.Context, string, string) error { c.writes++; return nil }

@@ -31,8 +31,13 @@ type mirrorRun struct {
 	now      metav1.Time
 	actions  map[string]string // topic -> action issued this sync
 	failures map[string]string // topic -> error message
-	byStatus map[string]int
-	next     []kafkalinkv1alpha1.MirrorTopicStatus
+	// One-way actions: the validate_only answer, what a restore truncates
+	// (or would), and the one-way action issued this sync.
+	validation map[string]string
+	truncated  map[string]*int64
+	oneWay     map[string]string
+	byStatus   map[string]int
+	next       []kafkalinkv1alpha1.MirrorTopicStatus
 	// busy: an action was issued or a topic waits (poll soon).
 	busy bool
 }
@@ -64,7 +69,8 @@ func observedMirrors(listed []Mirror) []mirror.ObservedMirror {
 func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, local *side, linkName string, listed []Mirror,
 	status *kafkalinkv1alpha1.ClusterLinkStatus, obs *observation) (result, error) {
 	logger := klog.FromContext(ctx)
-	run := &mirrorRun{now: metav1.NewTime(c.opts.Now()), actions: map[string]string{}, failures: map[string]string{}, byStatus: map[string]int{}}
+	run := &mirrorRun{now: metav1.NewTime(c.opts.Now()), actions: map[string]string{}, failures: map[string]string{}, byStatus: map[string]int{},
+		validation: map[string]string{}, truncated: map[string]*int64{}, oneWay: map[string]string{}}
 	obs.degraded, obs.blocked, obs.actionFailed, obs.stuck = map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
 
 	plan := mirror.PlanLink(&cl.Spec, cl.Status.MirrorTopics, observedMirrors(listed))
@@ -148,24 +154,67 @@ func (c *Controller) runMirrorGroup(ctx context.Context, cl *kafkalinkv1alpha1.C
 			{ActionResume, plan.Resume, string(mirror.ActionResume), EventMirrorsResumed, "Resumed"},
 			{ActionPromote, plan.Promote, string(mirror.ActionPromote), EventMirrorsPromoted, "Promoting (stopping once caught up)"},
 			{ActionFailover, plan.Failover, string(mirror.ActionFailover), EventMirrorsFailedOver, "Failing over (stopping now)"},
+			{ActionRestore, plan.Restore, string(mirror.ActionRestore), EventMirrorsRestored, "Truncating and restoring as mirrors"},
 		} {
 			if len(b.names) == 0 {
 				continue
 			}
 			obs.acted, obs.onlyCreated = true, false
-			perTopic, err := client.AlterMirrors(ctx, clusterID, linkName, b.action, b.names)
+			names := b.names
+			oneWay := mirror.Action(b.last).OneWay()
+			if oneWay {
+				// An action that cannot be undone is asked about first
+				// (validate_only); a topic the destination refuses is
+				// reported and not acted on.
+				checks, err := client.ValidateMirrors(ctx, clusterID, linkName, b.action, names)
+				if err != nil {
+					return restError(fmt.Errorf("validate %s of mirrors %v of link %q%s: %w", b.action, names, linkName, where, err))
+				}
+				names = nil
+				for _, n := range b.names {
+					chk := checks[n]
+					run.truncated[n] = chk.MessagesTruncated
+					if chk.Err != nil {
+						run.validation[n] = "refused: " + chk.Err.Error()
+						run.failures[n] = fmt.Sprintf("%s refused by the destination (validate_only): %v", strings.ToLower(b.last), chk.Err)
+						c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "%s of mirror topic %s%s refused by validate_only, not attempted: %v", b.last, n, where, chk.Err)
+						continue
+					}
+					run.validation[n] = "accepted"
+					names = append(names, n)
+				}
+				if len(names) == 0 {
+					continue
+				}
+			}
+			perTopic, err := client.AlterMirrors(ctx, clusterID, linkName, b.action, names)
 			if err != nil {
-				return restError(fmt.Errorf("%s mirrors %v of link %q%s: %w", b.action, b.names, linkName, where, err))
+				return restError(fmt.Errorf("%s mirrors %v of link %q%s: %w", b.action, names, linkName, where, err))
 			}
 			var ok []string
-			for _, n := range b.names {
-				if e := perTopic[n]; e != nil {
+			var truncated int64
+			for _, n := range names {
+				res := perTopic[n]
+				if e := res.Err; e != nil {
 					run.failures[n] = fmt.Sprintf("%s failed: %v", strings.ToLower(b.last), e)
 					c.recorder.Eventf(cl, corev1.EventTypeWarning, EventMirrorActionFailed, "%s of mirror topic %s%s failed: %v", b.last, n, where, e)
 					continue
 				}
+				if res.MessagesTruncated != nil {
+					run.truncated[n] = res.MessagesTruncated
+				}
+				if p := run.truncated[n]; p != nil {
+					truncated += *p
+				}
 				run.actions[n] = b.last
+				if oneWay {
+					run.oneWay[n] = b.last
+				}
 				ok = append(ok, n)
+			}
+			if len(ok) > 0 && b.action == ActionRestore {
+				c.recorder.Eventf(cl, corev1.EventTypeNormal, b.event, "Truncating and restoring %s%s as mirrors (%d messages truncated): %s", topicCount(len(ok)), where, truncated, listNames(ok))
+				ok = nil
 			}
 			if len(ok) > 0 {
 				c.recorder.Eventf(cl, corev1.EventTypeNormal, b.event, "%s %s%s: %s", b.verb, topicCount(len(ok)), where, listNames(ok))
@@ -235,6 +284,15 @@ func (c *Controller) groupStatuses(cl *kafkalinkv1alpha1.ClusterLink, g *mirrorG
 		st.Message = ""
 		if a, ok := run.actions[t.Name]; ok {
 			st.LastAction, st.LastActionTime = a, &run.now
+		}
+		if v, ok := run.validation[t.Name]; ok {
+			st.Validation = truncate(v, 512)
+			if p := run.truncated[t.Name]; p != nil {
+				st.MessagesTruncated = p
+			}
+		}
+		if a, ok := run.oneWay[t.Name]; ok {
+			st.LastOneWayAction, st.LastOneWayActionTime = a, &run.now
 		}
 		switch {
 		case run.failures[t.Name] != "":

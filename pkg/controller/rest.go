@@ -58,7 +58,18 @@ const (
 	ActionResume   MirrorAction = "resume"
 	ActionPromote  MirrorAction = "promote"
 	ActionFailover MirrorAction = "failover"
+	ActionRestore  MirrorAction = "truncate-and-restore"
 )
+
+// MirrorCheck is one topic's answer to a batch action.
+type MirrorCheck struct {
+	// Err is the destination's refusal, nil when the topic succeeded (or
+	// was already in the requested state).
+	Err error
+	// MessagesTruncated is what truncate-and-restore deletes (or would),
+	// nil when not reported.
+	MessagesTruncated *int64
+}
 
 // RESTClient is the part of the Kafka REST API v3 the controller uses. The
 // production implementation wraps pkg/kafkarest; errors must be
@@ -86,9 +97,11 @@ type RESTClient interface {
 	// ListMirrors lists every mirror topic under the link in one call.
 	ListMirrors(ctx context.Context, clusterID, link string) ([]Mirror, error)
 	CreateMirror(ctx context.Context, clusterID, link string, req CreateMirrorRequest) error
-	// AlterMirrors runs one batch action and returns per-topic errors
-	// (nil for topics that succeeded or were already in the requested state).
-	AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]error, error)
+	// AlterMirrors runs one batch action and returns per-topic answers.
+	AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]MirrorCheck, error)
+	// ValidateMirrors asks for the batch action with validate_only=true:
+	// the same per-topic answers, and nothing changes.
+	ValidateMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]MirrorCheck, error)
 	// DeleteTopic deletes a topic (a mirror topic removed from the spec).
 	DeleteTopic(ctx context.Context, clusterID, topic string) error
 }

@@ -209,18 +209,26 @@ func (a *restAdapter) CreateMirror(ctx context.Context, clusterID, link string, 
 	return err
 }
 
-func (a *restAdapter) AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]error, error) {
-	results, err := a.c.AlterMirrors(ctx, clusterID, link, kafkarest.MirrorAction(action), names, false)
+func (a *restAdapter) AlterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]MirrorCheck, error) {
+	return a.alterMirrors(ctx, clusterID, link, action, names, false)
+}
+
+func (a *restAdapter) ValidateMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string) (map[string]MirrorCheck, error) {
+	return a.alterMirrors(ctx, clusterID, link, action, names, true)
+}
+
+func (a *restAdapter) alterMirrors(ctx context.Context, clusterID, link string, action MirrorAction, names []string, validateOnly bool) (map[string]MirrorCheck, error) {
+	results, err := a.c.AlterMirrors(ctx, clusterID, link, kafkarest.MirrorAction(action), names, validateOnly)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]error, len(names))
+	out := make(map[string]MirrorCheck, len(names))
 	for _, r := range results {
 		e := r.Err()
 		if e != nil && (action == ActionPromote || action == ActionFailover) && kafkarest.IsAlreadyStopped(e) {
 			e = nil // promote and failover are done once the mirror stopped
 		}
-		out[r.MirrorTopicName] = e
+		out[r.MirrorTopicName] = MirrorCheck{Err: e, MessagesTruncated: r.MessagesTruncated}
 	}
 	return out, nil
 }

@@ -37,6 +37,7 @@ const (
 	EventMirrorsResumed     = "MirrorsResumed"
 	EventMirrorsPromoted    = "MirrorsPromoted"
 	EventMirrorsFailedOver  = "MirrorsFailedOver"
+	EventMirrorsRestored    = "MirrorsRestored"
 	EventMirrorDeleted      = "MirrorDeleted"
 	EventMirrorActionFailed = "MirrorActionFailed"
 	EventReferenceError     = "ReferenceError"

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,13 +12,14 @@ import (
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
 	"github.com/kafkalink/kafkalink/pkg/kafkarest"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest/emulator"
 )
 
 // restWrites lists the non-GET REST calls since mark as "METHOD endpoint".
 func (r *emuREST) restWrites(mark int) []string {
 	var out []string
 	for _, q := range r.emu.Requests()[mark:] {
-		if q.Method != "GET" {
+		if q.Method != "GET" && !q.ValidateOnly { // validate_only changes nothing
 			out = append(out, q.Method+" "+q.Endpoint)
 		}
 	}
@@ -149,8 +151,11 @@ func TestPlanTableThroughEmulator(t *testing.T) {
 			if got := r.restWrites(mark); !slices.Equal(got, tc.wantCalls) {
 				t.Errorf("REST writes %v, want %v (all calls: %v)", got, tc.wantCalls, list)
 			}
-			if reads != 2 {
-				t.Errorf("REST reads %d, want 2 (the cluster's link list + mirror list): %v", reads, list)
+			if err := validatedFirst(r.emu.Requests()[mark:]); err != nil {
+				t.Error(err)
+			}
+			if v := validationsSince(r, mark); reads-v != 2 {
+				t.Errorf("REST reads %d (%d validate_only), want 2 (the cluster's link list + mirror list): %v", reads, v, list)
 			}
 			if st, _, _ := dst.Mirror("demo", "t"); st != tc.wantEmu {
 				t.Errorf("emulated mirror is %s after the reconcile, want %s", st, tc.wantEmu)
@@ -236,4 +241,39 @@ func TestPlanTableAbsentRows(t *testing.T) {
 	if st, _, _ := r.emu.Cluster("lkc-cloud").Mirror("demo", "p"); st != "PAUSED" {
 		t.Errorf("p is %s", st)
 	}
+}
+
+func validationsSince(r *emuREST, mark int) int {
+	n := 0
+	for _, q := range r.emu.Requests()[mark:] {
+		if q.ValidateOnly {
+			n++
+		}
+	}
+	return n
+}
+
+// validatedFirst checks that every one-way mirror action in reqs came right
+// after the same call with validate_only=true, and that validate_only was
+// asked for nothing else.
+func validatedFirst(reqs []emulator.Request) error {
+	oneWay := func(endpoint string) bool {
+		for _, a := range []string{":promote", ":failover", ":truncate-and-restore", ":reverse-and-start-mirror", ":reverse-and-pause-mirror"} {
+			if strings.HasSuffix(endpoint, a) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, q := range reqs {
+		switch {
+		case q.ValidateOnly && !oneWay(q.Endpoint):
+			return fmt.Errorf("validate_only asked for %s, which is not one-way", q.Endpoint)
+		case q.Method == "POST" && oneWay(q.Endpoint) && !q.ValidateOnly:
+			if i == 0 || !reqs[i-1].ValidateOnly || reqs[i-1].Endpoint != q.Endpoint || reqs[i-1].Cluster != q.Cluster {
+				return fmt.Errorf("%s %s was not preceded by its validate_only call", q.Method, q.Endpoint)
+			}
+		}
+	}
+	return nil
 }

@@ -153,6 +153,9 @@ type AlterMirrorResult struct {
 	MirrorTopicName string
 	ErrorCode       int
 	ErrorMessage    string
+	// MessagesTruncated is what truncate-and-restore deletes (or would,
+	// with validate_only), nil when not reported.
+	MessagesTruncated *int64
 }
 
 // Err returns nil when the topic succeeded, else an *Error whose StatusCode
@@ -542,9 +545,10 @@ func (c *Client) AlterMirrors(ctx context.Context, clusterID, link string, actio
 		MirrorTopicNames []string `json:"mirror_topic_names"`
 	}{names}
 	var out collection[struct {
-		MirrorTopicName string     `json:"mirror_topic_name"`
-		ErrorCode       flexInt    `json:"error_code"`
-		ErrorMessage    flexString `json:"error_message"`
+		MirrorTopicName   string     `json:"mirror_topic_name"`
+		ErrorCode         flexInt    `json:"error_code"`
+		ErrorMessage      flexString `json:"error_message"`
+		MessagesTruncated *int64     `json:"messages_truncated"`
 	}]
 	err := c.do(ctx, request{
 		method: http.MethodPost, tmpl: pathMirrors + ":" + string(action), args: []string{clusterID, link},
@@ -555,7 +559,7 @@ func (c *Client) AlterMirrors(ctx context.Context, clusterID, link string, actio
 	}
 	res := make([]AlterMirrorResult, len(out.Data))
 	for i, d := range out.Data {
-		res[i] = AlterMirrorResult{MirrorTopicName: d.MirrorTopicName, ErrorCode: int(d.ErrorCode), ErrorMessage: strings.TrimSpace(string(d.ErrorMessage))}
+		res[i] = AlterMirrorResult{MirrorTopicName: d.MirrorTopicName, ErrorCode: int(d.ErrorCode), ErrorMessage: strings.TrimSpace(string(d.ErrorMessage)), MessagesTruncated: d.MessagesTruncated}
 	}
 	return res, nil
 }

@@ -258,7 +258,21 @@ func (e *Emulator) Count(method, endpoint string) int {
 	defer e.mu.Unlock()
 	n := 0
 	for _, r := range e.requests {
-		if (method == "" || r.Method == method) && r.Endpoint == endpoint {
+		if (method == "" || r.Method == method) && r.Endpoint == endpoint && !r.ValidateOnly {
+			n++
+		}
+	}
+	return n
+}
+
+// CountValidations is Count for the validate_only requests, which Count
+// leaves out: they change nothing.
+func (e *Emulator) CountValidations(method, endpoint string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, r := range e.requests {
+		if (method == "" || r.Method == method) && r.Endpoint == endpoint && r.ValidateOnly {
 			n++
 		}
 	}
