@@ -108,8 +108,12 @@ Use it from another terminal:
 
   kubectl describe clink -n operator clusterlink-demo    # conditions and events
 
+  # 4. a DR drill in three applies: fail over, write on the new primary, restore
+  #    (artifacts/examples/dr/README.md); step 2's writes, with this run's credentials:
+  curl -sk -u %s:%s -X POST %s/admin/produce -d '{"topic":"dr.payments","partition":0,"records":7}'
+
 Logs:
-`, env.Kubeconfig, promote)
+`, env.Kubeconfig, promote, env.DestinationUser, env.DestinationPassword, env.DestinationURL)
 	for _, name := range []string{"kafkalink", "kube-apiserver", "etcd"} {
 		fmt.Printf("  %-15s %s\n", name, env.Logs[name])
 	}

@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kafkalink/kafkalink/pkg/devenv"
+)
+
+// TestDRDrill runs artifacts/examples/dr as a user would: each step one
+// kubectl apply of a changed manifest. Fail over while the source is down,
+// write on the new primary, bring the source back, restore as a mirror
+// (truncate-and-restore). Every one-way call is preceded by its
+// validate_only call (from the emulator's request log), the status tells
+// the story, and no topic is ever deleted.
+func TestDRDrill(t *testing.T) {
+	root, err := devenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(file string) string {
+		t.Helper()
+		out := kubectl(t, "apply", "-f", filepath.Join(root, "artifacts", "examples", "dr", file))
+		return out
+	}
+	dst := env.Emulator.Cluster(devenv.DestinationClusterID)
+	mark := len(env.Emulator.Requests())
+	deletes := env.Emulator.Count("DELETE", "/clusters/{cluster_id}/topics/{topic_name}")
+
+	step("01-dr-link.yaml")
+	waitTopicStatus(t, "dr-link", "dr.payments", "ACTIVE")
+
+	// The disaster: on-prem is unreachable; fail over.
+	env.Emulator.SetSourceOutage(devenv.SourceClusterID, true)
+	step("02-failover.yaml")
+	waitTopicStatus(t, "dr-link", "dr.payments", "STOPPED")
+	if got := jsonpath(t, "dr-link", `{.status.mirrorTopics[0].lastOneWayAction} {.status.mirrorTopics[0].validation}`); got != "FAILOVER accepted" {
+		t.Errorf("after failover: %q", got)
+	}
+	// Applications write on the new primary.
+	if err := dst.Produce("dr.payments", 0, 7); err != nil {
+		t.Fatal(err)
+	}
+	// On-prem is back; the drill ends with a restore.
+	env.Emulator.SetSourceOutage(devenv.SourceClusterID, false)
+	out := step("03-restore.yaml")
+	if !strings.Contains(out, "truncate-and-restore will DELETE the records written since they stopped") || !strings.Contains(out, "dr.payments") {
+		t.Errorf("kubectl apply of the restore does not warn about the truncation:\n%s", out)
+	}
+	waitTopicStatus(t, "dr-link", "dr.payments", "ACTIVE")
+	if got := jsonpath(t, "dr-link", `{.status.mirrorTopics[0].lastOneWayAction} {.status.mirrorTopics[0].messagesTruncated} {.status.mirrorTopics[0].validation}`); got != "TRUNCATE_AND_RESTORE 7 accepted" {
+		t.Errorf("after restore: %q", got)
+	}
+	if ev := kubectl(t, "-n", "operator", "get", "events", "--field-selector", "involvedObject.name=dr-link,reason=MirrorsRestored", "-o", "jsonpath={.items[*].message}"); !strings.Contains(ev, "(7 messages truncated): dr.payments") {
+		t.Errorf("MirrorsRestored event: %q", ev)
+	}
+
+	// Every one-way call came right after its validate_only call.
+	reqs := env.Emulator.Requests()[mark:]
+	oneWay := 0
+	for i, q := range reqs {
+		if q.Method != "POST" || q.ValidateOnly || !(strings.HasSuffix(q.Endpoint, ":failover") || strings.HasSuffix(q.Endpoint, ":promote") || strings.HasSuffix(q.Endpoint, ":truncate-and-restore")) {
+			continue
+		}
+		oneWay++
+		if i == 0 || !reqs[i-1].ValidateOnly || reqs[i-1].Endpoint != q.Endpoint {
+			t.Errorf("%s %s (request %d) was not preceded by its validate_only call", q.Method, q.Endpoint, i)
+		}
+	}
+	if oneWay != 2 {
+		t.Errorf("%d one-way calls, want 2 (failover, truncate-and-restore)", oneWay)
+	}
+	if n := env.Emulator.Count("DELETE", "/clusters/{cluster_id}/topics/{topic_name}") - deletes; n != 0 {
+		t.Errorf("the drill deleted %d topics", n)
+	}
+	// Without the acknowledgement the restore would have been refused.
+	out, err = kubectlErr(t, "-n", "operator", "patch", "clusterlink", "dr-link", "--type=json", "-p", `[{"op":"replace","path":"/spec/mirrorTopics/0/state","value":"FAILOVER"}]`)
+	if err != nil {
+		t.Fatalf("fail over again: %v\n%s", err, out)
+	}
+	waitTopicStatus(t, "dr-link", "dr.payments", "STOPPED")
+	out, err = kubectlErr(t, "-n", "operator", "patch", "clusterlink", "dr-link", "--type=json", "-p", `[{"op":"remove","path":"/spec/mirrorTopics/0/restore"},{"op":"replace","path":"/spec/mirrorTopics/0/state","value":"ACTIVE"}]`)
+	if err == nil || !strings.Contains(out, "FAILOVER cannot be undone") || !strings.Contains(out, "restore.acceptTruncation: true") {
+		t.Errorf("ACTIVE after FAILOVER without restore was not refused as expected: %v\n%s", err, out)
+	}
+	kubectl(t, "-n", "operator", "delete", "clusterlink", "dr-link", "--wait=true", "--timeout=60s")
+}
