@@ -123,3 +123,56 @@ func TestBidirectionalPair(t *testing.T) {
 		t.Errorf("links after west's deletion: onprem %v, lkc-cloud %v", onprem.Links(), cloud.Links())
 	}
 }
+
+// TestReverse: on a bidirectional pair, west's pulled topic orders is
+// reversed by flipping its direction with reverse: true: validate_only,
+// then reverse-and-start-mirror on the cloud, where orders becomes
+// writable; on-prem's orders becomes its mirror, which west now tracks as
+// a toSource topic. Nothing is created or deleted.
+func TestReverse(t *testing.T) {
+	r := newREST(t, "orders")
+	r.emu.Cluster("lkc-cloud").CreateTopic("payments", 1)
+	r.emu.Cluster("lkc-cloud").CreateTopic("invoices", 1)
+	west, east := bidiPair(r)
+	objs := append(r.objects(west, east), restClass("krc-onprem", r.src.URL, ""), basicSecret("restclass-krc-onprem", "src", "src-pass"))
+	f := newFixture(t, DefaultRESTClientFactory(nil), objs...)
+	converge(t, f, "east", 4)
+	converge(t, f, "west", 4)
+	r.clock.Add(time.Minute) // mirror lag drains
+	mark := len(r.emu.Requests())
+
+	w := f.get("west")
+	w.Spec.MirrorTopics[0].Direction, w.Spec.MirrorTopics[0].Reverse = kafkalinkv1alpha1.DirectionToSource, true
+	f.update(w)
+	for i := 0; i < 6; i++ {
+		if _, err := f.sync("west"); err != nil {
+			t.Fatal(err)
+		}
+		r.clock.Add(10 * time.Second)
+		if s := topicStatus(f.get("west"), "orders"); s.Direction == kafkalinkv1alpha1.DirectionToSource && s.Status == "ACTIVE" {
+			break
+		}
+	}
+	onprem, cloud := r.emu.Cluster("onprem"), r.emu.Cluster("lkc-cloud")
+	if st, _, _ := cloud.Mirror("bidi", "orders"); st != "STOPPED" {
+		t.Errorf("cloud's orders after the reverse: %q, want STOPPED (writable)", st)
+	}
+	if st, _, ok := onprem.Mirror("bidi", "orders"); !ok || st != "ACTIVE" {
+		t.Errorf("on-prem's orders after the reverse: %q, want an ACTIVE mirror", st)
+	}
+	s := topicStatus(f.get("west"), "orders")
+	if s.Direction != kafkalinkv1alpha1.DirectionToSource || s.Status != "ACTIVE" || s.LastOneWayAction != "REVERSE_AND_START" || s.Validation != "accepted" {
+		t.Errorf("west's status of orders: %+v", s)
+	}
+	if err := validatedFirst(r.emu.Requests()[mark:]); err != nil {
+		t.Error(err)
+	}
+	for _, q := range r.emu.Requests()[mark:] {
+		if q.Method == "DELETE" || (q.Method == "POST" && strings.HasSuffix(q.Endpoint, "/mirrors")) {
+			t.Errorf("the reverse made %s %s", q.Method, q.Endpoint)
+		}
+	}
+	if n := r.emu.Count("POST", endpoint("/mirrors:reverse-and-start-mirror")); n != 1 {
+		t.Errorf("%d reverse calls, want 1", n)
+	}
+}

@@ -84,6 +84,23 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		}
 	}
 
+	// An action on one cluster can concern an entry the other group built
+	// (a reverse from the source cluster): record every action on its entry.
+	for i := range run.next {
+		st := &run.next[i]
+		if a, ok := run.actions[st.Name]; ok {
+			st.LastAction, st.LastActionTime = a, &run.now
+		}
+		if a, ok := run.oneWay[st.Name]; ok {
+			st.LastOneWayAction, st.LastOneWayActionTime = a, &run.now
+		}
+		if v, ok := run.validation[st.Name]; ok {
+			st.Validation = truncate(v, 512)
+		}
+		if f := run.failures[st.Name]; f != "" {
+			st.Message = f
+		}
+	}
 	sort.Slice(run.next, func(i, j int) bool { return run.next[i].Name < run.next[j].Name })
 	status.MirrorTopics = run.next
 	status.UnmanagedMirrorTopics = int32(len(plan.Unmanaged))
@@ -155,6 +172,8 @@ func (c *Controller) runMirrorGroup(ctx context.Context, cl *kafkalinkv1alpha1.C
 			{ActionPromote, plan.Promote, string(mirror.ActionPromote), EventMirrorsPromoted, "Promoting (stopping once caught up)"},
 			{ActionFailover, plan.Failover, string(mirror.ActionFailover), EventMirrorsFailedOver, "Failing over (stopping now)"},
 			{ActionRestore, plan.Restore, string(mirror.ActionRestore), EventMirrorsRestored, "Truncating and restoring as mirrors"},
+			{ActionReverseStart, plan.ReverseStart, string(mirror.ActionReverseStart), EventMirrorsReversed, "Reversing (the other cluster's same-named topic mirrors them, started)"},
+			{ActionReversePause, plan.ReversePause, string(mirror.ActionReversePause), EventMirrorsReversed, "Reversing (the other cluster's same-named topic mirrors them, paused)"},
 		} {
 			if len(b.names) == 0 {
 				continue
@@ -275,9 +294,15 @@ func (c *Controller) groupStatuses(cl *kafkalinkv1alpha1.ClusterLink, g *mirrorG
 			st.SourceTopicName = "" // the default: status stays compact
 		}
 		m, exists := byName[t.Name]
-		if exists {
+		switch {
+		case g.plan.Reversing[t.Name]:
+			// Being reversed from the other cluster and not a mirror here
+			// yet (absent, or a stopped former mirror): keep what was seen
+			// there.
+			st.Direction = prev[t.Name].Direction
+		case exists:
 			st.Status, st.MaxLag, st.Created = m.Status, m.MaxLag, true
-		} else {
+		default:
 			st.Status, st.MaxLag = string(mirror.StatusAbsent), 0
 		}
 		d := g.plan.Decisions[t.Name]
@@ -308,7 +333,7 @@ func (c *Controller) groupStatuses(cl *kafkalinkv1alpha1.ClusterLink, g *mirrorG
 		case "FAILED", "LINK_FAILED", "SOURCE_UNAVAILABLE":
 			obs.degraded[t.Name] = st.Status
 		}
-		if mirror.InDesiredState(t.DesiredState(), mirror.ParseStatus(st.Status)) {
+		if mirror.InDesiredState(t.DesiredState(), mirror.ParseStatus(st.Status)) && !g.plan.Reversing[t.Name] {
 			obs.ready++
 		} else {
 			obs.notInDesiredState = append(obs.notInDesiredState, t.Name)

@@ -59,6 +59,10 @@ const (
 	ActionPromote  MirrorAction = "promote"
 	ActionFailover MirrorAction = "failover"
 	ActionRestore  MirrorAction = "truncate-and-restore"
+	// ActionReverseStart and ActionReversePause reverse a mirror on a
+	// bidirectional link.
+	ActionReverseStart MirrorAction = "reverse-and-start-mirror"
+	ActionReversePause MirrorAction = "reverse-and-pause-mirror"
 )
 
 // MirrorCheck is one topic's answer to a batch action.

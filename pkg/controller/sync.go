@@ -38,6 +38,7 @@ const (
 	EventMirrorsPromoted    = "MirrorsPromoted"
 	EventMirrorsFailedOver  = "MirrorsFailedOver"
 	EventMirrorsRestored    = "MirrorsRestored"
+	EventMirrorsReversed    = "MirrorsReversed"
 	EventMirrorDeleted      = "MirrorDeleted"
 	EventMirrorActionFailed = "MirrorActionFailed"
 	EventReferenceError     = "ReferenceError"

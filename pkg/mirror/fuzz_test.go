@@ -34,6 +34,9 @@ func decodeWorld(data []byte) world {
 			if flags&8 != 0 { // acknowledges truncate-and-restore
 				tp.Restore = &kafkalinkv1alpha1.MirrorTopicRestore{AcceptTruncation: true}
 			}
+			if flags&16 != 0 { // moved to the other cluster, reversed or not
+				tp.Direction, tp.Reverse = kafkalinkv1alpha1.DirectionToSource, flags&32 != 0
+			}
 			next.Spec.MirrorTopics = append(next.Spec.MirrorTopics, tp)
 		}
 		if flags&1 != 0 || od != "" { // in the old status (managed)
@@ -51,6 +54,12 @@ func decodeWorld(data []byte) world {
 			observed = append(observed, ObservedMirror{Name: name, SourceTopicName: src, Status: string(st), MaxLag: lag})
 		}
 	}
+	if len(data)%3 == 0 { // a bidirectional pair, where reverse applies
+		for _, c := range []*kafkalinkv1alpha1.ClusterLink{old, next} {
+			c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}
+			c.Spec.SourceKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "other"}
+		}
+	}
 	next.Status = *old.Status.DeepCopy()
 	return world{old: old, next: next, observed: observed}
 }
@@ -62,6 +71,7 @@ func seeds(f *testing.F) {
 	f.Add([]byte{1, 0, 2, 1, 0, 2, 0, 12, 1, 0}) // removals of ACTIVE and STOPPED topics
 	f.Add([]byte{0, 0, 2, 0, 0, 1, 1, 2, 4, 3})  // unmanaged mirror; foreign source
 	f.Add([]byte{4, 1, 12, 9, 0})                // FAILOVER -> ACTIVE on STOPPED with restore.acceptTruncation
+	f.Add([]byte{1, 1, 1, 49, 0, 0})             // ACTIVE mirror reversed to toSource on a bidirectional link
 }
 
 // FuzzPlanLink checks the planner's safety invariants on random situations.

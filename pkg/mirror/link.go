@@ -34,6 +34,13 @@ type LinkPlan struct {
 	Failover []string
 	// Restore are stopped topics to truncate-and-restore as mirrors.
 	Restore []string
+	// ReverseStart and ReversePause are mirrors on this cluster to
+	// reverse (their direction changed with reverse: true).
+	ReverseStart, ReversePause []string
+	// Reversing are topics whose direction changed with reverse: true
+	// and whose mirror does not live on this plan's cluster yet: their
+	// status keeps what was seen on the other cluster until it does.
+	Reversing map[string]bool
 	// Delete are managed topics removed from spec.mirrorTopics that are
 	// still mirroring. Never a stopped topic, never an unmanaged one.
 	Delete []string
@@ -51,7 +58,7 @@ type LinkPlan struct {
 
 // Empty reports whether the plan issues no REST call.
 func (p *LinkPlan) Empty() bool {
-	return len(p.Create)+len(p.Pause)+len(p.Resume)+len(p.Promote)+len(p.Failover)+len(p.Restore)+len(p.Delete) == 0
+	return len(p.Create)+len(p.Pause)+len(p.Resume)+len(p.Promote)+len(p.Failover)+len(p.Restore)+len(p.ReverseStart)+len(p.ReversePause)+len(p.Delete) == 0
 }
 
 // PlanLink plans the mirror topics a ClusterLink keeps on its own cluster
@@ -93,7 +100,9 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 		listed[m.Name] = m
 	}
 	managed := make(map[string]*kafkalinkv1alpha1.MirrorTopicStatus, len(prev))
+	prevDir := make(map[string]kafkalinkv1alpha1.MirrorTopicDirection, len(prev))
 	for i := range prev {
+		prevDir[prev[i].Name] = StatusDirection(&prev[i])
 		if StatusDirection(&prev[i]) == dir {
 			managed[prev[i].Name] = &prev[i]
 		}
@@ -109,10 +118,39 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 	inSpec := make(map[string]bool, len(spec.MirrorTopics))
 	for i := range spec.MirrorTopics {
 		t := &spec.MirrorTopics[i]
+		from, seen := prevDir[t.Name]
+		reversing := t.Reverse && seen && from != t.EffectiveDirection()
+		if reversing && from == dir {
+			// The mirror lives here still: reverse it.
+			m, exists := listed[t.Name]
+			st := StatusAbsent
+			if exists {
+				st = ParseStatus(m.Status)
+			}
+			switch d := PlanReverse(t.DesiredState(), st, m.MaxLag); d.Action {
+			case ActionReverseStart:
+				plan.ReverseStart = append(plan.ReverseStart, t.Name)
+			case ActionReversePause:
+				plan.ReversePause = append(plan.ReversePause, t.Name)
+			case ActionWait:
+				plan.Wait = append(plan.Wait, t.Name)
+			}
+			continue
+		}
 		if t.EffectiveDirection() != dir {
 			continue
 		}
 		inSpec[t.Name] = true
+		if m, exists := listed[t.Name]; reversing && (!exists || ParseStatus(m.Status).Stopped()) {
+			// Reversed on the other cluster, not yet a mirror here: never
+			// create it here, wait for the reverse.
+			if plan.Reversing == nil {
+				plan.Reversing = map[string]bool{}
+			}
+			plan.Reversing[t.Name] = true
+			plan.Decisions[t.Name] = Decision{Action: ActionWait, Reason: fmt.Sprintf("reversing: the mirror is reversed where it lives now (%s), then mirrors here", clusterOf(from))}
+			continue
+		}
 		m, exists := listed[t.Name]
 		st := StatusAbsent
 		if exists {
@@ -187,7 +225,7 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 			plan.Unmanaged = append(plan.Unmanaged, m.Name)
 		}
 	}
-	for _, l := range [][]string{plan.Pause, plan.Resume, plan.Promote, plan.Failover, plan.Restore, plan.Delete, plan.Release, plan.Wait, plan.Unmanaged} {
+	for _, l := range [][]string{plan.Pause, plan.Resume, plan.Promote, plan.Failover, plan.Restore, plan.ReverseStart, plan.ReversePause, plan.Delete, plan.Release, plan.Wait, plan.Unmanaged} {
 		sort.Strings(l)
 	}
 	sort.Slice(plan.Create, func(i, j int) bool { return plan.Create[i].Name < plan.Create[j].Name })

@@ -202,6 +202,8 @@ func After(st Status, d Decision) Status {
 		return StatusPendingStopped
 	case ActionRestore:
 		return StatusPendingSetupForRestore
+	case ActionReverseStart, ActionReversePause:
+		return StatusPendingStopped
 	case ActionDelete:
 		return StatusAbsent
 	}
@@ -225,4 +227,37 @@ func HistoryFromStatus(s *kafkalinkv1alpha1.MirrorTopicStatus) (stoppedSeen bool
 // machine document renders it with a placeholder instead of a number.
 func promoteWaitReason(maxLag string) string {
 	return "promote waits for the mirror to catch up (max lag " + maxLag + ")"
+}
+
+// PlanReverse decides the reverse of a mirror whose direction changed with
+// reverse: true, from its status on the cluster it lives on now: ACTIVE or
+// PAUSED with no lag reverses (and starts, for desired ACTIVE, or pauses,
+// for PAUSE, the other cluster's topic as its mirror); a stopped topic has
+// been reversed already; anything else waits or is refused, with the
+// precondition named.
+func PlanReverse(d Desired, st Status, maxLag int64) Decision {
+	if d == "" {
+		d = DesiredActive
+	}
+	switch {
+	case oneWay(d):
+		return Decision{Action: ActionBlocked, Invalid: true, Reason: fmt.Sprintf("reverse needs state ACTIVE (reverse-and-start-mirror) or PAUSE (reverse-and-pause-mirror), not %s", d)}
+	case st.Stopped():
+		return Decision{Action: ActionNone, Reason: "reversed: the topic here is a normal topic now"}
+	case st == StatusActive || st == StatusPaused:
+		if maxLag > 0 {
+			return Decision{Action: ActionWait, Reason: fmt.Sprintf("reverse waits for the mirror to catch up (max lag %d)", maxLag)}
+		}
+		if d == DesiredPause {
+			return Decision{Action: ActionReversePause}
+		}
+		return Decision{Action: ActionReverseStart}
+	case st.degraded() || st == StatusLinkPaused:
+		return Decision{Action: ActionBlocked, Reason: fmt.Sprintf("reverse needs the other side reachable, and the mirror is %s", st)}
+	case st.pending():
+		return Decision{Action: ActionWait, Reason: fmt.Sprintf("reverse waits for %s to complete", st)}
+	case st == StatusAbsent:
+		return Decision{Action: ActionBlocked, Invalid: true, Reason: "reverse needs the mirror topic under the link, and it is not there"}
+	}
+	return Decision{Action: ActionWait, Reason: fmt.Sprintf("unknown mirror status %s: waiting before a reverse", st)}
 }

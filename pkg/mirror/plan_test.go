@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -168,8 +169,8 @@ func TestAfterAndIssues(t *testing.T) {
 			t.Errorf("After(%+v) = %s, want %s", tt.d, got, tt.want)
 		}
 	}
-	issues := map[Action]bool{ActionCreate: true, ActionPause: true, ActionResume: true, ActionPromote: true, ActionFailover: true, ActionRestore: true, ActionDelete: true}
-	oneWay := map[Action]bool{ActionPromote: true, ActionFailover: true, ActionRestore: true}
+	issues := map[Action]bool{ActionCreate: true, ActionPause: true, ActionResume: true, ActionPromote: true, ActionFailover: true, ActionRestore: true, ActionReverseStart: true, ActionReversePause: true, ActionDelete: true}
+	oneWay := map[Action]bool{ActionPromote: true, ActionFailover: true, ActionRestore: true, ActionReverseStart: true, ActionReversePause: true}
 	for _, a := range Actions {
 		if a.Issues() != issues[a] {
 			t.Errorf("%s.Issues() = %v", a, a.Issues())
@@ -239,5 +240,72 @@ func TestPlanRestore(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPlanReverse walks every (desired, observed) pair of a mirror whose
+// direction changed with reverse: true.
+func TestPlanReverse(t *testing.T) {
+	for _, d := range DesiredStates {
+		for _, st := range Statuses {
+			for _, lag := range []int64{0, 5} {
+				got := PlanReverse(d, st, lag)
+				var want Action
+				switch {
+				case oneWay(d):
+					want = ActionBlocked
+				case st.Stopped():
+					want = ActionNone
+				case (st == StatusActive || st == StatusPaused) && lag > 0:
+					want = ActionWait
+				case st == StatusActive || st == StatusPaused:
+					want = map[Desired]Action{DesiredActive: ActionReverseStart, DesiredPause: ActionReversePause}[d]
+				case st.degraded() || st == StatusLinkPaused || st == StatusAbsent:
+					want = ActionBlocked
+				default:
+					want = ActionWait
+				}
+				if got.Action != want {
+					t.Errorf("%s/%s lag %d: %+v, want %s", d, st, lag, got, want)
+				}
+				if (got.Action == ActionBlocked || got.Action == ActionWait) && got.Reason == "" {
+					t.Errorf("%s/%s: %s without a reason", d, st, got.Action)
+				}
+				if got.Action.Issues() {
+					// Idempotent: once reversed, the topic here is stopped.
+					if again := PlanReverse(d, After(st, got), 0); again.Action != ActionNone {
+						t.Errorf("%s/%s after reverse: %+v", d, st, again)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPlanLinkReverse: the reverse is planned on the cluster the mirror
+// lives on; the other cluster's plan waits, never creating the topic there.
+func TestPlanLinkReverse(t *testing.T) {
+	spec := &kafkalinkv1alpha1.ClusterLinkSpec{MirrorTopics: []kafkalinkv1alpha1.MirrorTopic{
+		{Name: "orders", State: DesiredActive, Direction: kafkalinkv1alpha1.DirectionToSource, Reverse: true},
+		{Name: "audit", State: DesiredPause, Direction: kafkalinkv1alpha1.DirectionToSource, Reverse: true},
+	}}
+	prev := []kafkalinkv1alpha1.MirrorTopicStatus{managed("orders", "ACTIVE"), managed("audit", "ACTIVE")} // both toDestination
+	here := PlanLink(spec, prev, []ObservedMirror{listed("orders", "ACTIVE"), listed("audit", "ACTIVE")})
+	if !reflect.DeepEqual(here.ReverseStart, []string{"orders"}) || !reflect.DeepEqual(here.ReversePause, []string{"audit"}) || len(here.Delete)+len(here.Create) != 0 {
+		t.Errorf("plan where the mirrors live: %+v", here)
+	}
+	there := PlanToSource(spec, prev, nil)
+	if len(there.Create) != 0 || !there.Reversing["orders"] || there.Decisions["orders"].Action != ActionWait {
+		t.Errorf("plan on the other cluster before the reverse: %+v", there)
+	}
+	// Reversed: the mirror is on the other cluster now, the topic here is
+	// stopped; the other plan takes over, this one does nothing.
+	there = PlanToSource(spec, prev, []ObservedMirror{listed("orders", "ACTIVE"), listed("audit", "PAUSED")})
+	if !there.Empty() || there.Reversing["orders"] {
+		t.Errorf("plan on the other cluster after the reverse: %+v", there)
+	}
+	here = PlanLink(spec, prev, []ObservedMirror{listed("orders", "STOPPED"), listed("audit", "STOPPED")})
+	if !here.Empty() || len(here.Unmanaged) != 0 {
+		t.Errorf("plan where the mirrors were, after the reverse: %+v", here)
 	}
 }

@@ -109,8 +109,37 @@ func Markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", label, out)
 	}
+	b.WriteString("\n## Reversing a mirror on a bidirectional link\n\n")
+	b.WriteString("On a bidirectional pair a mirror can be reversed: its topic becomes writable where the mirror was, and the same-named topic on the other cluster ")
+	b.WriteString("becomes its mirror. Declare it by flipping the topic's `direction` **and** setting `reverse: true` in the same apply; `state` ACTIVE calls ")
+	b.WriteString("`mirrors:reverse-and-start-mirror`, PAUSE `mirrors:reverse-and-pause-mirror`. It cannot be undone (reverse again to go back). `reverse` is kafkalink's field, ")
+	b.WriteString("so a CFK manifest can never trigger one; without it `direction` is immutable. The reverse is issued where the mirror lives (this ClusterLink's link for a ")
+	b.WriteString("toDestination topic, the other side's for a toSource one); the topic's status keeps its old direction until the mirror shows on the other cluster. ")
+	b.WriteString("The webhook refuses a reverse on a link that is not bidirectional, into PROMOTE or FAILOVER, of a topic a one-way state was asked for, ")
+	b.WriteString("and where the table below says so, and warns that it is one-way. From the mirror's observed status (desired ACTIVE; PAUSE reverses and pauses):\n\n")
+	b.WriteString("| observed status | reverse |\n|---|---|\n")
+	for _, st := range Statuses {
+		label := string(st)
+		if st == StatusUnknown {
+			label = "any status this version does not know"
+		}
+		d := PlanReverse(DesiredActive, st, 0)
+		out := cell(d)
+		switch {
+		case d.Invalid:
+			out = "**rejected**: " + d.Reason
+		case d.Action == ActionBlocked:
+			out = "**rejected** (and BLOCKED if applied anyway): " + d.Reason
+		case st == StatusActive || st == StatusPaused:
+			out += "; with lag above 0: WAIT until it drains"
+		case st.Stopped():
+			out += " (reversed already: the topic here is a normal topic; the mirror is on the other cluster)"
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", label, out)
+	}
+
 	b.WriteString("\n## validate_only before every one-way action\n\n")
-	b.WriteString("Before PROMOTE, FAILOVER and TRUNCATE_AND_RESTORE the controller makes the same batch call with `validate_only=true` and records the answer on each topic ")
+	b.WriteString("Before PROMOTE, FAILOVER, TRUNCATE_AND_RESTORE and REVERSE_AND_START/REVERSE_AND_PAUSE (and the failover of a deletion) the controller makes the same batch call with `validate_only=true` and records the answer on each topic ")
 	b.WriteString("(`status.mirrorTopics[].validation`: `accepted`, or the destination's refusal; `messagesTruncated` for a restore). A topic the destination refuses is reported ")
 	b.WriteString("(MirrorActionFailed) and not acted on; the others are. Each topic's status keeps its DR history: `lastOneWayAction` and `lastOneWayActionTime` ")
 	b.WriteString("(kept while later reversible actions happen) and `messagesTruncated`. Events name each step.\n")

@@ -100,6 +100,12 @@ const (
 	// mirror of its source again, losing the records written since it
 	// stopped. One-way; only with restore.acceptTruncation.
 	ActionRestore Action = "TRUNCATE_AND_RESTORE"
+	// ActionReverseStart and ActionReversePause reverse a mirror on a
+	// bidirectional link: its topic becomes writable and the other
+	// cluster's topic its mirror, started or paused. One-way; only with
+	// reverse: true and a changed direction.
+	ActionReverseStart Action = "REVERSE_AND_START"
+	ActionReversePause Action = "REVERSE_AND_PAUSE"
 	// ActionNone: the topic is in its desired state.
 	ActionNone Action = "NONE"
 	// ActionWait: nothing to do yet; look again soon.
@@ -110,12 +116,12 @@ const (
 )
 
 // Actions lists every action.
-var Actions = []Action{ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionRestore, ActionDelete, ActionNone, ActionWait, ActionBlocked}
+var Actions = []Action{ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionRestore, ActionReverseStart, ActionReversePause, ActionDelete, ActionNone, ActionWait, ActionBlocked}
 
 // Issues reports whether the action is a REST call.
 func (a Action) Issues() bool {
 	switch a {
-	case ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionRestore, ActionDelete:
+	case ActionCreate, ActionPause, ActionResume, ActionPromote, ActionFailover, ActionRestore, ActionReverseStart, ActionReversePause, ActionDelete:
 		return true
 	}
 	return false
@@ -124,5 +130,5 @@ func (a Action) Issues() bool {
 // OneWay reports whether the action cannot be undone: the controller asks
 // the destination with validate_only before issuing it.
 func (a Action) OneWay() bool {
-	return a == ActionPromote || a == ActionFailover || a == ActionRestore
+	return a == ActionPromote || a == ActionFailover || a == ActionRestore || a == ActionReverseStart || a == ActionReversePause
 }

@@ -66,16 +66,23 @@ func ValidateUpdate(old, cl *kafkalinkv1alpha1.ClusterLink) (field.ErrorList, []
 	for i := range old.Spec.MirrorTopics {
 		oldTopics[old.Spec.MirrorTopics[i].Name] = &old.Spec.MirrorTopics[i]
 	}
-	var warnings, restored []string
+	var warnings, restored, reversed []string
 	inNew := make(map[string]bool, len(cl.Spec.MirrorTopics))
 	for i := range cl.Spec.MirrorTopics {
 		t := &cl.Spec.MirrorTopics[i]
 		inNew[t.Name] = true
-		terrs := validateTopicUpdate(oldTopics[t.Name], t, observed[t.Name])
+		terrs := validateTopicUpdate(oldTopics[t.Name], t, observed[t.Name], cl.Spec.LinkMode())
 		errs = append(errs, terrs...)
 		if len(terrs) == 0 && t.RestoreAccepted() && !oneWay(t.DesiredState()) && observedStatus(observed[t.Name]) == StatusStopped {
 			restored = append(restored, t.Name)
 		}
+		if o := oldTopics[t.Name]; len(terrs) == 0 && o != nil && t.Reverse && o.EffectiveDirection() != t.EffectiveDirection() {
+			reversed = append(reversed, fmt.Sprintf("%s (now on the %s cluster)", t.Name, clusterOf(t.EffectiveDirection())))
+		}
+	}
+	if len(reversed) > 0 {
+		sort.Strings(reversed)
+		warnings = append(warnings, fmt.Sprintf("reverse (one-way): each topic becomes writable where its mirror was, and its same-named topic on the other cluster becomes its mirror: %s", names(reversed)))
 	}
 	if len(restored) > 0 {
 		sort.Strings(restored)
@@ -159,7 +166,7 @@ func observedStatus(s *kafkalinkv1alpha1.MirrorTopicStatus) Status {
 
 // validateTopicUpdate checks one topic of the new spec against its old spec
 // entry (nil when added) and its observed status (nil when never observed).
-func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1alpha1.MirrorTopicStatus) field.ErrorList {
+func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1alpha1.MirrorTopicStatus, mode kafkalinkv1alpha1.LinkMode) field.ErrorList {
 	var errs field.ErrorList
 	// The path is built only for an error: admitting a large link must not
 	// allocate per topic.
@@ -182,8 +189,22 @@ func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1al
 			"mirror topic %q mirrors source topic %q and that cannot change; remove the topic and add a new one instead", t.Name, old.SourceName())))
 	}
 	if o, n := old.EffectiveDirection(), t.EffectiveDirection(); o != n {
-		errs = append(errs, field.Invalid(p().Child("direction"), string(n), fmt.Sprintf(
-			"mirror topic %q lives on the %s cluster (direction %s) and cannot move; remove the topic and add a new one for the other direction", t.Name, clusterOf(o), o)))
+		switch {
+		case !t.Reverse:
+			errs = append(errs, field.Invalid(p().Child("direction"), string(n), fmt.Sprintf(
+				"mirror topic %q lives on the %s cluster (direction %s) and cannot move; set reverse: true to reverse the mirror (one-way), or remove the topic and add a new one for the other direction", t.Name, clusterOf(o), o)))
+		case mode != kafkalinkv1alpha1.LinkModeBidirectional:
+			errs = append(errs, field.Invalid(p().Child("reverse"), true, fmt.Sprintf(
+				"mirror topic %q: a reverse needs a bidirectional link (sourceInitiatedLink.linkMode: Bidirectional on both sides); this link's mode is %s", t.Name, mode)))
+		case old.DesiredState() != t.DesiredState() && oneWay(old.DesiredState()):
+			errs = append(errs, field.Invalid(p().Child("reverse"), true, fmt.Sprintf(
+				"mirror topic %q: a reverse needs a mirror, and %s was asked for it", t.Name, old.DesiredState())))
+		default:
+			if dec := PlanReverse(t.DesiredState(), observedStatus(s), 0); dec.Invalid || dec.Action == ActionBlocked {
+				errs = append(errs, field.Invalid(p().Child("reverse"), true, fmt.Sprintf("mirror topic %q: %s (observed status on the %s cluster)", t.Name, dec.Reason, clusterOf(o))))
+			}
+		}
+		return errs
 	}
 	created := s != nil && s.Created
 	if created && !int32PtrEqual(old.ReplicationFactor, t.ReplicationFactor) {

@@ -659,3 +659,62 @@ func TestValidateRestore(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateReverse: a direction change is a reverse only with reverse:
+// true, on a bidirectional link, into ACTIVE or PAUSE, from a mirror whose
+// other side is reachable; each refusal names its precondition; an
+// admitted reverse warns that it is one-way.
+func TestValidateReverse(t *testing.T) {
+	pair := func(bidi bool, tp kafkalinkv1alpha1.MirrorTopic) *kafkalinkv1alpha1.ClusterLink {
+		c := link(tp)
+		c.Spec.SourceKafkaCluster.KafkaRestClassRef = &kafkalinkv1alpha1.KafkaRestClassRef{Name: "east"}
+		if bidi {
+			c.Spec.SourceInitiatedLink = &kafkalinkv1alpha1.SourceInitiatedLink{LinkMode: kafkalinkv1alpha1.LinkModeBidirectional}
+		}
+		return c
+	}
+	reversed := func(d Desired, reverse bool) kafkalinkv1alpha1.MirrorTopic {
+		return kafkalinkv1alpha1.MirrorTopic{Name: "orders", State: d, Direction: kafkalinkv1alpha1.DirectionToSource, Reverse: reverse}
+	}
+	observed := func(c *kafkalinkv1alpha1.ClusterLink, status string) *kafkalinkv1alpha1.ClusterLink {
+		return withStatus(c, kafkalinkv1alpha1.MirrorTopicStatus{Name: "orders", Status: status, Created: true})
+	}
+	tests := []struct {
+		name    string
+		old     *kafkalinkv1alpha1.ClusterLink
+		next    *kafkalinkv1alpha1.ClusterLink
+		err     string
+		warning string
+	}{
+		{name: "without reverse", old: observed(pair(true, topic("orders", "")), "ACTIVE"), next: pair(true, reversed(DesiredActive, false)),
+			err: "spec.mirrorTopics[name=orders].direction: Invalid value: \"toSource\": mirror topic \"orders\" lives on the destination cluster (direction toDestination) and cannot move; set reverse: true"},
+		{name: "not bidirectional", old: observed(pair(false, topic("orders", "")), "ACTIVE"), next: pair(false, reversed(DesiredActive, true)),
+			err: "a reverse needs a bidirectional link"},
+		{name: "into FAILOVER", old: observed(pair(true, topic("orders", "")), "ACTIVE"), next: pair(true, reversed(DesiredFailover, true)),
+			err: "reverse needs state ACTIVE (reverse-and-start-mirror) or PAUSE (reverse-and-pause-mirror), not FAILOVER"},
+		{name: "other side unreachable", old: observed(pair(true, topic("orders", "")), "SOURCE_UNAVAILABLE"), next: pair(true, reversed(DesiredActive, true)),
+			err: "reverse needs the other side reachable, and the mirror is SOURCE_UNAVAILABLE"},
+		{name: "not under the link", old: observed(pair(true, topic("orders", "")), ""), next: pair(true, reversed(DesiredActive, true)),
+			err: "reverse needs the mirror topic under the link"},
+		{name: "after a failover", old: observed(pair(true, topic("orders", DesiredFailover)), "STOPPED"), next: pair(true, reversed(DesiredActive, true)),
+			err: "a reverse needs a mirror, and FAILOVER was asked for it"},
+		{name: "reverse and start", old: observed(pair(true, topic("orders", "")), "ACTIVE"), next: pair(true, reversed(DesiredActive, true)),
+			warning: "reverse (one-way): each topic becomes writable where its mirror was, and its same-named topic on the other cluster becomes its mirror: orders (now on the source cluster)"},
+		{name: "reverse and pause", old: observed(pair(true, topic("orders", "")), "PAUSED"), next: pair(true, reversed(DesiredPause, true)),
+			warning: "reverse (one-way)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs, warnings := ValidateUpdate(tt.old, tt.next)
+			if tt.err != "" {
+				if len(errs) == 0 || !strings.Contains(errStrings(errs), tt.err) {
+					t.Fatalf("errors %v, want one containing %q", errStrings(errs), tt.err)
+				}
+				return
+			}
+			if len(errs) != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], tt.warning) {
+				t.Fatalf("errors %v, warnings %q; want the warning %q", errStrings(errs), warnings, tt.warning)
+			}
+		})
+	}
+}

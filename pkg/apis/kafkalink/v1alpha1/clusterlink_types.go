@@ -596,7 +596,7 @@ type AutoCreateTopics struct {
 }
 
 // +kubebuilder:validation:XValidation:rule="(has(self.sourceTopicName) ? self.sourceTopicName : self.name) == (has(oldSelf.sourceTopicName) ? oldSelf.sourceTopicName : oldSelf.name)",message="sourceTopicName is immutable: remove the mirror topic and add a new one instead"
-// +kubebuilder:validation:XValidation:rule="(has(self.direction) ? self.direction : 'toDestination') == (has(oldSelf.direction) ? oldSelf.direction : 'toDestination')",message="direction is immutable: the mirror topic lives on one cluster; remove it and add a new one for the other direction"
+// +kubebuilder:validation:XValidation:rule="(has(self.direction) ? self.direction : 'toDestination') == (has(oldSelf.direction) ? oldSelf.direction : 'toDestination') || (has(self.reverse) && self.reverse)",message="direction changes only with reverse: true (reverse-and-start or reverse-and-pause the mirror on a bidirectional link); otherwise remove the topic and add a new one for the other direction"
 
 // MirrorTopic is a mirror topic on the destination and its desired state.
 type MirrorTopic struct {
@@ -641,6 +641,14 @@ type MirrorTopic struct {
 	// and FAILOVER stay one-way.
 	// +optional
 	Restore *MirrorTopicRestore `json:"restore,omitempty"`
+	// reverse, on a bidirectional link, lets direction change: the mirror
+	// is reversed where it lives (reverse-and-start-mirror with state
+	// ACTIVE, reverse-and-pause-mirror with PAUSE). Its topic there becomes
+	// a normal writable topic and the same-named topic on the other cluster
+	// becomes its mirror. One-way; it needs the mirror ACTIVE or PAUSED
+	// with no lag. Without it, direction is immutable.
+	// +optional
+	Reverse bool `json:"reverse,omitempty"`
 }
 
 // MirrorTopicRestore acknowledges what truncate-and-restore deletes.

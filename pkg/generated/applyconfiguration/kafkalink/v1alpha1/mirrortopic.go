@@ -53,6 +53,13 @@ type MirrorTopicApplyConfiguration struct {
 	// the source does not have. It has no other effect; without it, PROMOTE
 	// and FAILOVER stay one-way.
 	Restore *MirrorTopicRestoreApplyConfiguration `json:"restore,omitempty"`
+	// reverse, on a bidirectional link, lets direction change: the mirror
+	// is reversed where it lives (reverse-and-start-mirror with state
+	// ACTIVE, reverse-and-pause-mirror with PAUSE). Its topic there becomes
+	// a normal writable topic and the same-named topic on the other cluster
+	// becomes its mirror. One-way; it needs the mirror ACTIVE or PAUSED
+	// with no lag. Without it, direction is immutable.
+	Reverse *bool `json:"reverse,omitempty"`
 }
 
 // MirrorTopicApplyConfiguration constructs a declarative configuration of the MirrorTopic type for use with
@@ -120,5 +127,13 @@ func (b *MirrorTopicApplyConfiguration) WithDirection(value kafkalinkv1alpha1.Mi
 // If called multiple times, the Restore field is set to the value of the last call.
 func (b *MirrorTopicApplyConfiguration) WithRestore(value *MirrorTopicRestoreApplyConfiguration) *MirrorTopicApplyConfiguration {
 	b.Restore = value
+	return b
+}
+
+// WithReverse sets the Reverse field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Reverse field is set to the value of the last call.
+func (b *MirrorTopicApplyConfiguration) WithReverse(value bool) *MirrorTopicApplyConfiguration {
+	b.Reverse = &value
 	return b
 }
