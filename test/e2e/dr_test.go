@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kafkalink/kafkalink/pkg/devenv"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest/emulator"
 )
 
 // TestDRDrill runs artifacts/examples/dr as a user would: each step one
@@ -64,8 +67,8 @@ func TestDRDrill(t *testing.T) {
 			continue
 		}
 		oneWay++
-		if i == 0 || !reqs[i-1].ValidateOnly || reqs[i-1].Endpoint != q.Endpoint {
-			t.Errorf("%s %s (request %d) was not preceded by its validate_only call", q.Method, q.Endpoint, i)
+		if !validatedBefore(reqs, i) {
+			t.Errorf("%s %s (request %d) was not preceded by its validate_only call", q.Method, q.Path, i)
 		}
 	}
 	if oneWay != 2 {
@@ -85,4 +88,78 @@ func TestDRDrill(t *testing.T) {
 		t.Errorf("ACTIVE after FAILOVER without restore was not refused as expected: %v\n%s", err, out)
 	}
 	kubectl(t, "-n", "operator", "delete", "clusterlink", "dr-link", "--wait=true", "--timeout=60s")
+}
+
+// TestReverseOnBidirectionalPair: bidi-onprem pulls cloud-metrics from the
+// cloud. Flipping its direction with reverse: true (one kubectl patch)
+// reverses the mirror: on-prem's cloud-metrics becomes writable and the
+// cloud's becomes its mirror; flipping it back reverses back. Each reverse
+// follows its validate_only call, and nothing is created or deleted.
+func TestReverseOnBidirectionalPair(t *testing.T) {
+	kubectl(t, "-n", "operator", "wait", "clusterlink", "bidi-onprem", "bidi-cloud", "--for=condition=Ready", "--timeout=90s")
+	cloud, onprem := env.Emulator.Cluster(devenv.DestinationClusterID), env.Emulator.Cluster(devenv.SourceClusterID)
+	mark := len(env.Emulator.Requests())
+	flip := func(direction string, onpremWant, cloudWant string) {
+		t.Helper()
+		out := kubectl(t, "-n", "operator", "patch", "clusterlink", "bidi-onprem", "--type=json", "-p",
+			fmt.Sprintf(`[{"op":"replace","path":"/spec/mirrorTopics/0/direction","value":%q},{"op":"add","path":"/spec/mirrorTopics/0/reverse","value":true}]`, direction))
+		if !strings.Contains(out, "reverse (one-way)") {
+			t.Errorf("no warning that the reverse is one-way:\n%s", out)
+		}
+		eventually(t, 60*time.Second, "cloud-metrics to be reversed to "+direction, func() string {
+			got := jsonpath(t, "bidi-onprem", `{.status.mirrorTopics[?(@.name=="cloud-metrics")].direction}/{.status.mirrorTopics[?(@.name=="cloud-metrics")].status}`)
+			want := "/ACTIVE"
+			if direction == "toSource" {
+				want = "toSource/ACTIVE"
+			}
+			if got != want {
+				return got
+			}
+			return ""
+		})
+		// The reversed side stops after the emulator's stop delay.
+		eventually(t, 30*time.Second, "both sides of cloud-metrics", func() string {
+			o, _, _ := onprem.Mirror("bidi-link", "cloud-metrics")
+			c, _, _ := cloud.Mirror("bidi-link", "cloud-metrics")
+			if o != onpremWant || c != cloudWant {
+				return fmt.Sprintf("on-prem %s, cloud %s; want %s and %s", o, c, onpremWant, cloudWant)
+			}
+			return ""
+		})
+	}
+	flip("toSource", "STOPPED", "ACTIVE")
+	if got := jsonpath(t, "bidi-onprem", `{.status.mirrorTopics[?(@.name=="cloud-metrics")].lastOneWayAction}`); got != "REVERSE_AND_START" {
+		t.Errorf("lastOneWayAction %q", got)
+	}
+	flip("toDestination", "ACTIVE", "STOPPED")
+
+	reqs := env.Emulator.Requests()[mark:]
+	reverses := 0
+	for i, q := range reqs {
+		if q.Method == "DELETE" || (q.Method == "POST" && strings.HasSuffix(q.Endpoint, "/mirrors")) {
+			t.Errorf("the reverses made %s %s", q.Method, q.Endpoint)
+		}
+		if q.Method == "POST" && !q.ValidateOnly && strings.HasSuffix(q.Endpoint, ":reverse-and-start-mirror") {
+			reverses++
+			if !validatedBefore(reqs, i) {
+				t.Errorf("reverse (request %d) not preceded by its validate_only call", i)
+			}
+		}
+	}
+	if reverses != 2 {
+		t.Errorf("%d reverse calls, want 2", reverses)
+	}
+}
+
+// validatedBefore reports whether the one-way call reqs[i] was preceded by
+// the same call (cluster, path: the link) with validate_only=true, with no
+// other real call to that path in between. Other links' requests may
+// interleave: the log is shared by every ClusterLink of the suite.
+func validatedBefore(reqs []emulator.Request, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		if reqs[j].Cluster == reqs[i].Cluster && reqs[j].Path == reqs[i].Path {
+			return reqs[j].ValidateOnly
+		}
+	}
+	return false
 }
