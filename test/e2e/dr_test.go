@@ -91,18 +91,22 @@ func TestDRDrill(t *testing.T) {
 }
 
 // TestReverseOnBidirectionalPair: bidi-onprem pulls cloud-metrics from the
-// cloud. Flipping its direction with reverse: true (one kubectl patch)
-// reverses the mirror: on-prem's cloud-metrics becomes writable and the
+// cloud. Steps 4 and 5 of artifacts/examples/dr, each one kubectl apply,
+// flip its direction with reverse: true: this reverses the mirror: on-prem's cloud-metrics becomes writable and the
 // cloud's becomes its mirror; flipping it back reverses back. Each reverse
 // follows its validate_only call, and nothing is created or deleted.
 func TestReverseOnBidirectionalPair(t *testing.T) {
 	kubectl(t, "-n", "operator", "wait", "clusterlink", "bidi-onprem", "bidi-cloud", "--for=condition=Ready", "--timeout=90s")
 	cloud, onprem := env.Emulator.Cluster(devenv.DestinationClusterID), env.Emulator.Cluster(devenv.SourceClusterID)
 	mark := len(env.Emulator.Requests())
+	root, err := devenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	flip := func(direction string, onpremWant, cloudWant string) {
 		t.Helper()
-		out := kubectl(t, "-n", "operator", "patch", "clusterlink", "bidi-onprem", "--type=json", "-p",
-			fmt.Sprintf(`[{"op":"replace","path":"/spec/mirrorTopics/0/direction","value":%q},{"op":"add","path":"/spec/mirrorTopics/0/reverse","value":true}]`, direction))
+		file := map[string]string{"toSource": "04-reverse.yaml", "toDestination": "05-reverse-back.yaml"}[direction]
+		out := kubectl(t, "apply", "-f", filepath.Join(root, "artifacts", "examples", "dr", file))
 		if !strings.Contains(out, "reverse (one-way)") {
 			t.Errorf("no warning that the reverse is one-way:\n%s", out)
 		}
