@@ -137,6 +137,9 @@ func (ch *LinkChange) addSteps(plan mirror.LinkPlan, where string) {
 		{mirror.ActionResume, plan.Resume, ""},
 		{mirror.ActionPromote, plan.Promote, "stops mirroring once caught up; the topic becomes writable (cannot be undone)"},
 		{mirror.ActionFailover, plan.Failover, "stops mirroring now; the topic becomes writable (cannot be undone)"},
+		{mirror.ActionRestore, plan.Restore, "truncate-and-restore: records written since it stopped are DELETED and it mirrors its source again (cannot be undone)"},
+		{mirror.ActionReverseStart, plan.ReverseStart, "reverse: the topic becomes writable here and the other cluster's same-named topic its mirror, started (cannot be undone)"},
+		{mirror.ActionReversePause, plan.ReversePause, "reverse: the topic becomes writable here and the other cluster's same-named topic its mirror, paused (cannot be undone)"},
 		{mirror.ActionDelete, plan.Delete, "DELETED on the destination (the source is untouched)"},
 	} {
 		for _, t := range a.topics {
