@@ -122,11 +122,7 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 		reversing := t.Reverse && seen && from != t.EffectiveDirection()
 		if reversing && from == dir {
 			// The mirror lives here still: reverse it.
-			m, exists := listed[t.Name]
-			st := StatusAbsent
-			if exists {
-				st = ParseStatus(m.Status)
-			}
+			m, st, _ := lookup(listed, t.Name)
 			switch d := PlanReverse(t.DesiredState(), st, m.MaxLag); d.Action {
 			case ActionReverseStart:
 				plan.ReverseStart = append(plan.ReverseStart, t.Name)
@@ -151,11 +147,7 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 			plan.Decisions[t.Name] = Decision{Action: ActionWait, Reason: fmt.Sprintf("reversing: the mirror is reversed where it lives now (%s), then mirrors here", clusterOf(from))}
 			continue
 		}
-		m, exists := listed[t.Name]
-		st := StatusAbsent
-		if exists {
-			st = ParseStatus(m.Status)
-		}
+		m, st, exists := lookup(listed, t.Name)
 		var d Decision
 		if exists && m.SourceTopicName != "" && m.SourceTopicName != t.SourceName() {
 			// A same-named mirror of another source topic was made outside
@@ -297,4 +289,14 @@ func FailoverOnDelete(observed []ObservedMirror) (failover []string, waiting int
 	}
 	sort.Strings(failover)
 	return failover, waiting
+}
+
+// lookup returns the mirror listed under a name and its status (ABSENT
+// when it is not listed).
+func lookup(listed map[string]ObservedMirror, name string) (ObservedMirror, Status, bool) {
+	m, ok := listed[name]
+	if !ok {
+		return m, StatusAbsent, false
+	}
+	return m, ParseStatus(m.Status), true
 }

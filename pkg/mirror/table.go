@@ -74,10 +74,7 @@ func Markdown() string {
 	b.WriteString("The webhook warns, naming the topics a change will delete.\n\n")
 	b.WriteString("| observed status | outcome |\n|---|---|\n")
 	for _, st := range Statuses {
-		label := string(st)
-		if st == StatusUnknown {
-			label = "any status this version does not know"
-		}
+		label := statusLabel(st)
 		fmt.Fprintf(&b, "| %s | %s |\n", label, removalText(OnRemoval(st)))
 	}
 	fmt.Fprintf(&b, "\nA topic whose desired state was PROMOTE or FAILOVER (or on which kafkalink already called promote or failover) and that is not STOPPED yet: %s.\n", removalText(OnRemovalOf(StatusActive, DesiredPromote, ActionNone)))
@@ -94,10 +91,7 @@ func Markdown() string {
 	b.WriteString("The webhook warns, naming the topics, when an apply will truncate. With `restore.acceptTruncation: true` and state ACTIVE or PAUSE:\n\n")
 	b.WriteString("| observed status | outcome |\n|---|---|\n")
 	for _, st := range Statuses {
-		label := string(st)
-		if st == StatusUnknown {
-			label = "any status this version does not know"
-		}
+		label := statusLabel(st)
 		out := ""
 		switch d := Plan(Topic{Desired: DesiredActive, Status: st, StoppedSeen: true, Restore: true}); {
 		case d.Action == ActionRestore:
@@ -119,10 +113,7 @@ func Markdown() string {
 	b.WriteString("and where the table below says so, and warns that it is one-way. From the mirror's observed status (desired ACTIVE; PAUSE reverses and pauses):\n\n")
 	b.WriteString("| observed status | reverse |\n|---|---|\n")
 	for _, st := range Statuses {
-		label := string(st)
-		if st == StatusUnknown {
-			label = "any status this version does not know"
-		}
+		label := statusLabel(st)
 		d := PlanReverse(DesiredActive, st, 0)
 		out := cell(d)
 		switch {
@@ -168,10 +159,7 @@ func Markdown() string {
 		if st == StatusAbsent {
 			continue
 		}
-		label := string(st)
-		if st == StatusUnknown {
-			label = "any status this version does not know"
-		}
+		label := statusLabel(st)
 		fo, waiting := FailoverOnDelete([]ObservedMirror{{Name: "t", Status: string(st)}})
 		out := "kept as it is (already stopped)"
 		switch {
@@ -221,4 +209,12 @@ func removalText(r Removal) string {
 			"if it is removed anyway (no webhook), the controller stops managing the topic and deletes nothing"
 	}
 	return "nothing (not under the link)"
+}
+
+// statusLabel names a status in a table row.
+func statusLabel(st Status) string {
+	if st == StatusUnknown {
+		return "any status this version does not know"
+	}
+	return string(st)
 }
