@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -509,4 +512,15 @@ func squeeze(s string) string {
 		s = strings.ReplaceAll(s, "  ", " ")
 	}
 	return s
+}
+
+// TestStaleRead: a resourceVersion conflict (the controller wrote status
+// since the GET) is retried; a field-ownership conflict is the user's.
+func TestStaleRead(t *testing.T) {
+	gr := schema.GroupResource{Group: "kafkalink.io", Resource: "clusterlinks"}
+	rv := apierrors.NewConflict(gr, "demo", errors.New("the object has been modified; please apply your changes to the latest version and try again"))
+	owned := apierrors.NewConflict(gr, "demo", errors.New(`Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using kafkalink.io/v1alpha1: .spec.mirrorTopics[name="a"].state`))
+	if !staleRead(rv) || staleRead(owned) || staleRead(errors.New("boom")) {
+		t.Errorf("staleRead: rv %v, owned %v", staleRead(rv), staleRead(owned))
+	}
 }

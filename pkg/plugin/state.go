@@ -184,32 +184,48 @@ func SelectTopics(cl *kafkalinkv1alpha1.ClusterLink, named []string, all bool, s
 
 func setState(ctx context.Context, o *Options, c *Clients, v stateVerb, link string, named []string, so stateOptions) error {
 	links := c.Kafkalink.KafkalinkV1alpha1().ClusterLinks(c.Namespace)
-	cl, err := links.Get(ctx, link, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("get ClusterLink %s/%s: %w", c.Namespace, link, err)
+	var (
+		topics  []string
+		applied *kafkalinkv1alpha1.ClusterLink
+		err     error
+	)
+	// The controller writes status all the time: an apply that lost the
+	// race for the resourceVersion reads the object again and retries.
+	for attempt := 1; ; attempt++ {
+		var cl *kafkalinkv1alpha1.ClusterLink
+		cl, err = links.Get(ctx, link, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("get ClusterLink %s/%s: %w", c.Namespace, link, err)
+		}
+		var skipped []string
+		topics, skipped, err = SelectTopics(cl, named, so.all, v.state)
+		if err != nil {
+			return err
+		}
+		if attempt == 1 {
+			for _, s := range skipped {
+				fmt.Fprintf(o.ErrOut, "skipped %s\n", s)
+			}
+		}
+		if len(topics) == 0 {
+			fmt.Fprintf(o.Out, "clusterlink.kafkalink.io/%s: no mirror topic to change to %s\n", link, v.state)
+			return nil
+		}
+		var states map[string]kafkalinkv1alpha1.MirrorTopicState
+		if states, err = OwnedStates(cl, FieldManager); err != nil {
+			return err
+		}
+		for _, t := range topics {
+			states[t] = v.state
+		}
+		// The resourceVersion makes the apply fail, rather than act on a
+		// state it did not read, when the object changed since the GET.
+		ac := StateApply(link, c.Namespace, states).WithResourceVersion(cl.ResourceVersion)
+		applied, err = links.Apply(ctx, ac, metav1.ApplyOptions{FieldManager: FieldManager, Force: so.forceConflicts})
+		if err == nil || !staleRead(err) || attempt == 5 {
+			break
+		}
 	}
-	topics, skipped, err := SelectTopics(cl, named, so.all, v.state)
-	if err != nil {
-		return err
-	}
-	for _, s := range skipped {
-		fmt.Fprintf(o.ErrOut, "skipped %s\n", s)
-	}
-	if len(topics) == 0 {
-		fmt.Fprintf(o.Out, "clusterlink.kafkalink.io/%s: no mirror topic to change to %s\n", link, v.state)
-		return nil
-	}
-	states, err := OwnedStates(cl, FieldManager)
-	if err != nil {
-		return err
-	}
-	for _, t := range topics {
-		states[t] = v.state
-	}
-	// The resourceVersion makes the apply fail, rather than act on a
-	// state it did not read, when the object changed since the GET.
-	ac := StateApply(link, c.Namespace, states).WithResourceVersion(cl.ResourceVersion)
-	applied, err := links.Apply(ctx, ac, metav1.ApplyOptions{FieldManager: FieldManager, Force: so.forceConflicts})
 	if err != nil {
 		printAPIError(o.ErrOut, err)
 		if apierrors.IsConflict(err) && strings.Contains(err.Error(), "conflict with") && !so.forceConflicts {
@@ -223,6 +239,12 @@ func setState(ctx context.Context, o *Options, c *Clients, v stateVerb, link str
 		return nil
 	}
 	return waitForState(ctx, o, c, applied, topics, v.state, so)
+}
+
+// staleRead reports a conflict on the resourceVersion (the object changed
+// since it was read), not a field-ownership conflict of server-side apply.
+func staleRead(err error) bool {
+	return apierrors.IsConflict(err) && !strings.Contains(err.Error(), "conflict with")
 }
 
 // printAPIError prints an API error as kubectl does: the server's message
