@@ -181,6 +181,11 @@ func (c *Controller) syncClass(ctx context.Context, key cache.ObjectName) (time.
 			c.mu.Unlock()
 			return 0, nil
 		}
+		// Check again on the retry: the status this check found is not
+		// written.
+		c.mu.Lock()
+		delete(c.classChecks, key)
+		c.mu.Unlock()
 		return 0, fmt.Errorf("update KafkaRestClass status: %w", err)
 	}
 	return next, nil

@@ -113,13 +113,16 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 		// Failing over would stop the mirrors the other ClusterLink manages.
 		return deleteProgress{done: true, untouched: fmt.Sprintf("link %s on cluster %s is managed by ClusterLink %s/%s; deleted this ClusterLink without touching it", linkName, local.clusterID, other.Namespace, other.Name)}, nil
 	}
-	if needsSourceSide(cl) {
-		// The toSource mirrors this ClusterLink manages live under the
-		// other side's link: fail them over too (the other side's link
-		// stays; its ClusterLink owns it).
-		if progress, done, err := c.failoverToSource(ctx, cl, linkName); err != nil || !done {
-			return progress, err
+	// The toSource mirrors this ClusterLink manages live under the other
+	// side's link: they are failed over too, after the local ones (a
+	// source that is gone must not hold up the local failover), before
+	// the link is deleted. The other side's link stays: its ClusterLink
+	// owns it.
+	toSourceDone := func() (deleteProgress, bool, error) {
+		if !needsSourceSide(cl) {
+			return deleteProgress{}, true, nil
 		}
+		return c.failoverToSource(ctx, cl, linkName, local.clusterID)
 	}
 	if _, err := local.client.GetLink(ctx, local.clusterID, linkName); kafkarest.IsNotFound(err) {
 		// A 404 also answers a wrong cluster id; dropping the finalizer
@@ -130,6 +133,9 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 			return deleteProgress{}, restError(fmt.Errorf("link %q not found, and listing the links of cluster %q failed (is the cluster id right?): %w", linkName, local.clusterID, lerr))
 		}
 		if !slices.Contains(names, linkName) {
+			if progress, done, err := toSourceDone(); err != nil || !done {
+				return progress, err
+			}
 			return deleteProgress{done: true}, nil
 		}
 		return deleteProgress{}, restError(fmt.Errorf("link %q answered 404 but is listed on cluster %q; retrying", linkName, local.clusterID))
@@ -158,6 +164,9 @@ func (c *Controller) failoverAndDeleteLink(ctx context.Context, cl *kafkalinkv1a
 	}
 	if waiting > 0 {
 		return deleteProgress{message: fmt.Sprintf("waiting for %s to leave PENDING_STOPPED before deleting the link", mirror.Count(waiting, "mirror topic"))}, nil
+	}
+	if progress, done, err := toSourceDone(); err != nil || !done {
+		return progress, err
 	}
 	if err := local.client.DeleteLink(ctx, local.clusterID, linkName); err != nil && !kafkarest.IsNotFound(err) {
 		return deleteProgress{}, restError(fmt.Errorf("delete link %q: %w", linkName, err))
@@ -210,15 +219,33 @@ func isRetryable(err error) bool { return kafkarest.IsRetryable(err) }
 
 // failoverToSource fails over the toSource mirror topics cl manages on the
 // source cluster and reports done once none of them is still mirroring.
-func (c *Controller) failoverToSource(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, linkName string) (deleteProgress, bool, error) {
+func (c *Controller) failoverToSource(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink, linkName, localID string) (deleteProgress, bool, error) {
 	remote, err := c.resolveSide(ctx, cl, cl.Spec.SourceKafkaCluster.KafkaRestClassRef, "spec.sourceKafkaCluster")
 	if err != nil {
 		return deleteProgress{}, false, fmt.Errorf("reach the source cluster to fail over the toSource mirror topics: %w", err)
 	}
-	listed, err := remote.client.ListMirrors(ctx, remote.clusterID, linkName)
+	link, err := remote.client.GetLink(ctx, remote.clusterID, linkName)
 	if kafkarest.IsNotFound(err) {
-		return deleteProgress{}, true, nil // the other side's link is gone, and its mirrors with it
+		// As for the local link: only a cluster that lists its links,
+		// without this one, proves it gone (a 404 also answers a wrong id).
+		names, lerr := remote.client.LinkNames(ctx, remote.clusterID)
+		if lerr != nil {
+			return deleteProgress{}, false, restError(fmt.Errorf("link %q not found on the source cluster, and listing its links failed: %w", linkName, lerr))
+		}
+		if !slices.Contains(names, linkName) {
+			return deleteProgress{}, true, nil // the other side's link is gone, and its mirrors with it
+		}
+		return deleteProgress{}, false, restError(fmt.Errorf("link %q answered 404 but is listed on the source cluster; retrying", linkName))
 	}
+	if err != nil {
+		return deleteProgress{}, false, restError(fmt.Errorf("get link %q on the source cluster: %w", linkName, err))
+	}
+	if link.SourceClusterID != "" && link.SourceClusterID != localID {
+		// Not the other side of this link (the class points elsewhere
+		// now): nothing there is this ClusterLink's to fail over.
+		return deleteProgress{}, true, nil
+	}
+	listed, err := remote.client.ListMirrors(ctx, remote.clusterID, linkName)
 	if err != nil {
 		return deleteProgress{}, false, restError(fmt.Errorf("list mirrors of link %q on the source cluster: %w", linkName, err))
 	}
@@ -253,24 +280,27 @@ func (c *Controller) failoverToSource(ctx context.Context, cl *kafkalinkv1alpha1
 }
 
 // validatedFailover fails over names on s's cluster, asking with
-// validate_only first as before every one-way action: when the destination
-// refuses any topic, nothing is failed over and the refusals are returned
-// (the deletion then waits and says why).
+// validate_only first as before every one-way action: the topics the
+// destination accepts are failed over, the refused ones are returned (the
+// deletion then waits and says why).
 func validatedFailover(ctx context.Context, s *side, linkName string, names []string) (map[string]string, error) {
 	failed := map[string]string{}
 	checks, err := s.client.ValidateMirrors(ctx, s.clusterID, linkName, ActionFailover, names)
 	if err != nil {
 		return nil, err
 	}
-	for n, chk := range checks {
-		if chk.Err != nil {
+	var accepted []string
+	for _, n := range names {
+		if chk := checks[n]; chk.Err != nil {
 			failed[n] = "validate_only: " + chk.Err.Error()
+			continue
 		}
+		accepted = append(accepted, n)
 	}
-	if len(failed) > 0 {
+	if len(accepted) == 0 {
 		return failed, nil
 	}
-	perTopic, err := s.client.AlterMirrors(ctx, s.clusterID, linkName, ActionFailover, names)
+	perTopic, err := s.client.AlterMirrors(ctx, s.clusterID, linkName, ActionFailover, accepted)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,8 @@ type kafkaClusters struct {
 	ctx       context.Context // the informers' lifetime, from start
 	indexer   cache.Indexer   // nil until the informers run
 	factories []dynamicinformer.DynamicSharedInformerFactory
-	checked   time.Time // last discovery that found no CRD
+	stop      context.CancelFunc // ends the informers started
+	checked   time.Time          // last discovery that found no CRD (or a failed start)
 }
 
 func (k *kafkaClusters) start(ctx context.Context) {
@@ -61,6 +62,9 @@ func (k *kafkaClusters) start(ctx context.Context) {
 func (k *kafkaClusters) shutdown() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.stop != nil {
+		k.stop()
+	}
 	for _, f := range k.factories {
 		f.Shutdown()
 	}
@@ -110,12 +114,17 @@ func (k *kafkaClusters) ensure(ctx context.Context) (cache.Indexer, error) {
 		k.checked = k.now()
 		return nil, errKafkaCRDMissing
 	}
+	// The informers get their own context: a failed start stops them
+	// (Shutdown waits for them) instead of leaving them to the process's.
+	ictx, stop := context.WithCancel(k.ctx)
 	var infs []cache.SharedIndexInformer
+	var factories []dynamicinformer.DynamicSharedInformerFactory
 	for _, ns := range k.namespaces {
 		f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(k.dynamic, 0, ns, nil)
 		inf := f.ForResource(KafkaGVR).Informer()
 		// Only the status is read: the spec of a Kafka is large.
 		if err := inf.SetTransform(keepKafkaStatus); err != nil {
+			stop()
 			return nil, err
 		}
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -123,23 +132,26 @@ func (k *kafkaClusters) ensure(ctx context.Context) (cache.Indexer, error) {
 			UpdateFunc: func(_, obj any) { k.notify(obj) },
 			DeleteFunc: k.notify,
 		}); err != nil {
+			stop()
 			return nil, err
 		}
-		k.factories = append(k.factories, f)
+		factories = append(factories, f)
 		infs = append(infs, inf)
-		f.Start(k.ctx.Done())
+		f.Start(ictx.Done())
 	}
 	syncCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for _, inf := range infs {
 		if !cache.WaitForCacheSync(syncCtx.Done(), inf.HasSynced) {
-			for _, f := range k.factories {
+			stop()
+			for _, f := range factories {
 				f.Shutdown()
 			}
-			k.factories = nil
+			k.checked = k.now() // try again after kafkaCRDRecheck
 			return nil, errors.New("the Kafka informer did not sync (can kafkalink list kafkas.platform.confluent.io?)")
 		}
 	}
+	k.factories, k.stop = factories, stop
 	klog.FromContext(ctx).Info("CFK Kafka CRD found: resolving KafkaRestClass kafkaClusterRef through it")
 	k.indexer = kubeclient.MergedIndexer(infs)
 	return k.indexer, nil

@@ -264,6 +264,9 @@ func (c *Controller) runMirrorGroup(ctx context.Context, cl *kafkalinkv1alpha1.C
 			c.recorder.Eventf(cl, corev1.EventTypeNormal, EventMirrorDeleted, "Deleted mirror topic %s%s (removed from spec.mirrorTopics)", name, where)
 		}
 	}
+	for n, why := range plan.ReverseBlocked {
+		run.failures[n] = why
+	}
 	c.groupStatuses(cl, g, byName, run, obs)
 	if len(plan.Wait) > 0 {
 		run.busy = true

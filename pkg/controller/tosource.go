@@ -69,9 +69,22 @@ func (c *Controller) syncToSource(ctx context.Context, cl *kafkalinkv1alpha1.Clu
 				listed = append(listed, Mirror{Name: s.Name, SourceTopicName: s.SourceName(), Status: s.Status, MaxLag: s.MaxLag})
 			}
 		}
+		prevDir := map[string]kafkalinkv1alpha1.MirrorTopicDirection{}
+		for i := range cl.Status.MirrorTopics {
+			prevDir[cl.Status.MirrorTopics[i].Name] = mirror.StatusDirection(&cl.Status.MirrorTopics[i])
+		}
 		for _, t := range cl.Spec.MirrorTopics {
-			if t.EffectiveDirection() == kafkalinkv1alpha1.DirectionToSource {
-				group.plan.Decisions[t.Name] = mirror.Decision{Action: mirror.ActionBlocked, Reason: msg}
+			if t.EffectiveDirection() != kafkalinkv1alpha1.DirectionToSource {
+				continue
+			}
+			group.plan.Decisions[t.Name] = mirror.Decision{Action: mirror.ActionBlocked, Reason: msg}
+			if from, ok := prevDir[t.Name]; ok && from != kafkalinkv1alpha1.DirectionToSource && t.Reverse {
+				// Being reversed from the destination: its entry keeps
+				// the destination's direction and status.
+				if group.plan.Reversing == nil {
+					group.plan.Reversing = map[string]bool{}
+				}
+				group.plan.Reversing[t.Name] = true
 			}
 		}
 		group.listed = listed

@@ -72,6 +72,7 @@ type tokenCache struct {
 	mu        sync.Mutex
 	token     *oauth2.Token
 	refreshAt time.Time
+	expireAt  time.Time // on the cache's clock
 	inflight  *tokenCall
 	failures  int
 	retryAt   time.Time
@@ -94,7 +95,13 @@ func (c *tokenCache) Token(ctx context.Context) (string, error) {
 	}
 	if c.inflight == nil && c.lastErr != nil && now.Before(c.retryAt) {
 		// The last request failed moments ago: do not hammer the
-		// identity provider; say why instead.
+		// identity provider; the token still valid serves meanwhile,
+		// else say why.
+		if c.token != nil && now.Before(c.expireAt) {
+			t := c.token.AccessToken
+			c.mu.Unlock()
+			return t, nil
+		}
 		err := c.lastErr
 		c.mu.Unlock()
 		return "", err
@@ -111,15 +118,28 @@ func (c *tokenCache) Token(ctx context.Context) (string, error) {
 		cancel()
 		c.mu.Lock()
 		c.inflight = nil
-		if err != nil {
+		switch {
+		case err != nil && c.token != nil && c.cfg.Now().Before(c.expireAt):
+			// A refresh failed, but the token it was to replace is still
+			// valid: keep using it, and try again after the back-off.
+			c.failures++
+			c.lastErr = err
+			c.retryAt = c.cfg.Now().Add(c.backoff())
+			call.token = c.token.AccessToken
+		case err != nil:
 			c.failures++
 			c.lastErr = err
 			c.retryAt = c.cfg.Now().Add(c.backoff())
 			call.err = err
-		} else {
+		default:
 			c.failures, c.lastErr = 0, nil
 			c.token = tok
-			c.refreshAt = refreshTime(c.cfg.Now(), tok.Expiry)
+			now := c.cfg.Now()
+			c.refreshAt = refreshTime(now, tok.Expiry)
+			c.expireAt = now.Add(time.Hour)
+			if !tok.Expiry.IsZero() {
+				c.expireAt = now.Add(time.Until(tok.Expiry))
+			}
 			call.token = tok.AccessToken
 		}
 		close(call.done)

@@ -232,3 +232,32 @@ func TestClientAssertion(t *testing.T) {
 		t.Errorf("assertion signed with another key: %v", err)
 	}
 }
+
+// TestTokenCacheKeepsValidTokenWhenRefreshFails: an identity provider
+// outage at refresh time does not fail calls while the token is valid.
+func TestTokenCacheKeepsValidTokenWhenRefreshFails(t *testing.T) {
+	ts := newTokenServer(t, "s3cret", 100)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	src := NewTokenSource(OAuthConfig{TokenURL: ts.URL, ClientID: "kafkalink", ClientSecret: "s3cret", Now: clock})
+	first, err := src.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.mu.Lock()
+	ts.secret = "rotated" // every refresh is refused from now on
+	ts.mu.Unlock()
+	mu.Lock()
+	now = now.Add(90 * time.Second) // past the refresh point, before expiry
+	mu.Unlock()
+	if got, err := src.Token(context.Background()); err != nil || got != first {
+		t.Fatalf("refresh failing before expiry: %q, %v; want the valid token", got, err)
+	}
+	mu.Lock()
+	now = now.Add(20 * time.Second) // expired
+	mu.Unlock()
+	if _, err := src.Token(context.Background()); !IsUnauthorized(err) {
+		t.Fatalf("after expiry with the refresh refused: %v", err)
+	}
+}

@@ -40,7 +40,8 @@ func decodeWorld(data []byte) world {
 			next.Spec.MirrorTopics = append(next.Spec.MirrorTopics, tp)
 		}
 		if flags&1 != 0 || od != "" { // in the old status (managed)
-			s := kafkalinkv1alpha1.MirrorTopicStatus{Name: name, SourceTopicName: name, Status: string(st), Created: st != StatusAbsent}
+			// The controller records the desired state it planned against.
+			s := kafkalinkv1alpha1.MirrorTopicStatus{Name: name, SourceTopicName: name, Status: string(st), Created: st != StatusAbsent, DesiredState: od}
 			if flags&2 != 0 {
 				s.Created, s.LastAction = true, string(ActionPromote)
 			}

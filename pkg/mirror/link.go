@@ -41,6 +41,9 @@ type LinkPlan struct {
 	// and whose mirror does not live on this plan's cluster yet: their
 	// status keeps what was seen on the other cluster until it does.
 	Reversing map[string]bool
+	// ReverseBlocked are reverses this cluster cannot issue, with why
+	// (reported on the topic, whose status the other plan builds).
+	ReverseBlocked map[string]string
 	// Delete are managed topics removed from spec.mirrorTopics that are
 	// still mirroring. Never a stopped topic, never an unmanaged one.
 	Delete []string
@@ -123,13 +126,24 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 		if reversing && from == dir {
 			// The mirror lives here still: reverse it.
 			m, st, _ := lookup(listed, t.Name)
-			switch d := PlanReverse(t.DesiredState(), st, m.MaxLag); d.Action {
+			d := PlanReverse(t.DesiredState(), st, m.MaxLag)
+			if d.Action == ActionNone && !reversedHere(managed[t.Name]) {
+				// Stopped, but not by a reverse of ours: there is no
+				// mirror left to reverse.
+				d = Decision{Action: ActionBlocked, Reason: fmt.Sprintf("reverse needs a mirror, and the topic is %s on the %s cluster (stopped outside kafkalink)", st, clusterOf(dir))}
+			}
+			switch d.Action {
 			case ActionReverseStart:
 				plan.ReverseStart = append(plan.ReverseStart, t.Name)
 			case ActionReversePause:
 				plan.ReversePause = append(plan.ReversePause, t.Name)
 			case ActionWait:
 				plan.Wait = append(plan.Wait, t.Name)
+			case ActionBlocked:
+				if plan.ReverseBlocked == nil {
+					plan.ReverseBlocked = map[string]string{}
+				}
+				plan.ReverseBlocked[t.Name] = d.Reason
 			}
 			continue
 		}
@@ -158,7 +172,8 @@ func planDirection(spec *kafkalinkv1alpha1.ClusterLinkSpec, dir kafkalinkv1alpha
 			if s := managed[t.Name]; s != nil {
 				last = Action(s.LastAction)
 			}
-			d = Plan(Topic{Desired: t.DesiredState(), Status: st, MaxLag: m.MaxLag, StoppedSeen: HistoryFromStatus(managed[t.Name]), LastAction: last, Restore: t.RestoreAccepted()})
+			d = Plan(Topic{Desired: t.DesiredState(), Status: st, MaxLag: m.MaxLag, StoppedSeen: HistoryFromStatus(managed[t.Name]), LastAction: last,
+				Restore: t.RestoreAccepted(), OneWayAsked: OneWayAsked(managed[t.Name])})
 		}
 		plan.Decisions[t.Name] = d
 		switch d.Action {
@@ -299,4 +314,10 @@ func lookup(listed map[string]ObservedMirror, name string) (ObservedMirror, Stat
 		return m, StatusAbsent, false
 	}
 	return m, ParseStatus(m.Status), true
+}
+
+// reversedHere reports whether kafkalink issued the reverse recorded in a
+// status entry.
+func reversedHere(s *kafkalinkv1alpha1.MirrorTopicStatus) bool {
+	return s != nil && (s.LastAction == string(ActionReverseStart) || s.LastAction == string(ActionReversePause))
 }

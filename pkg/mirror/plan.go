@@ -25,6 +25,12 @@ type Topic struct {
 	// Restore: the spec acknowledges truncate-and-restore
 	// (restore.acceptTruncation), so a STOPPED topic may mirror again.
 	Restore bool
+	// OneWayAsked: this ClusterLink asked for the topic's stop (its last
+	// planned desired state was PROMOTE or FAILOVER, or it issued one). A
+	// restore applies only then: a leftover acceptTruncation must not
+	// truncate a topic stopped by someone else (a CLI failover, the
+	// other side's deletion).
+	OneWayAsked bool
 }
 
 // Decision is the outcome of Plan for one topic.
@@ -51,7 +57,7 @@ func Plan(t Topic) Decision {
 	if st == "" {
 		st = StatusAbsent
 	}
-	if t.Restore && st == StatusStopped && !oneWay(d) {
+	if t.Restore && t.OneWayAsked && st == StatusStopped && !oneWay(d) {
 		return Decision{Action: ActionRestore, Reason: "truncate-and-restore: the records written since the topic stopped are deleted and it mirrors its source again"}
 	}
 	if isInvalid(d, st, t.StoppedSeen) {
@@ -143,6 +149,9 @@ func contradiction(d Desired, st Status, stoppedSeen, restore bool) string {
 		why = "truncate-and-restore needs the stopped topic listed under the link, and it no longer is (the link was re-created, or the topic deleted); it cannot mirror again"
 	case st == StatusAbsent:
 		why = "the topic was promoted or failed over and is no longer a mirror; it cannot mirror again"
+	case restore && st == StatusStopped:
+		why = "truncate-and-restore applies to a topic this ClusterLink promoted or failed over (state PROMOTE or FAILOVER in its spec), and this one was stopped outside it; " +
+			"set its state to FAILOVER first, then back with restore.acceptTruncation"
 	case restore:
 		why = fmt.Sprintf("truncate-and-restore needs the topic STOPPED, and it is %s; wait until it is STOPPED", st)
 	default:
@@ -260,4 +269,14 @@ func PlanReverse(d Desired, st Status, maxLag int64) Decision {
 		return Decision{Action: ActionBlocked, Invalid: true, Reason: "reverse needs the mirror topic under the link, and it is not there"}
 	}
 	return Decision{Action: ActionWait, Reason: fmt.Sprintf("unknown mirror status %s: waiting before a reverse", st)}
+}
+
+// OneWayAsked reports from a topic's status entry whether this ClusterLink
+// asked for its stop: the desired state last planned was PROMOTE or
+// FAILOVER, or it issued one of them last.
+func OneWayAsked(s *kafkalinkv1alpha1.MirrorTopicStatus) bool {
+	if s == nil {
+		return false
+	}
+	return oneWay(s.DesiredState) || s.LastAction == string(ActionPromote) || s.LastAction == string(ActionFailover)
 }

@@ -211,7 +211,7 @@ func TestPlanRestore(t *testing.T) {
 	for _, d := range DesiredStates {
 		for _, st := range Statuses {
 			for _, seen := range []bool{false, true} {
-				with := Plan(Topic{Desired: d, Status: st, StoppedSeen: seen, Restore: true})
+				with := Plan(Topic{Desired: d, Status: st, StoppedSeen: seen, Restore: true, OneWayAsked: true})
 				without := Plan(Topic{Desired: d, Status: st, StoppedSeen: seen})
 				switch {
 				case st == StatusStopped && !oneWay(d):
@@ -304,8 +304,34 @@ func TestPlanLinkReverse(t *testing.T) {
 	if !there.Empty() || there.Reversing["orders"] {
 		t.Errorf("plan on the other cluster after the reverse: %+v", there)
 	}
-	here = PlanLink(spec, prev, []ObservedMirror{listed("orders", "STOPPED"), listed("audit", "STOPPED")})
-	if !here.Empty() || len(here.Unmanaged) != 0 {
+	reversed := []kafkalinkv1alpha1.MirrorTopicStatus{managed("orders", "ACTIVE"), managed("audit", "ACTIVE")}
+	reversed[0].LastAction, reversed[1].LastAction = string(ActionReverseStart), string(ActionReversePause)
+	here = PlanLink(spec, reversed, []ObservedMirror{listed("orders", "STOPPED"), listed("audit", "STOPPED")})
+	if !here.Empty() || len(here.Unmanaged) != 0 || len(here.ReverseBlocked) != 0 {
 		t.Errorf("plan where the mirrors were, after the reverse: %+v", here)
+	}
+	// Stopped by someone else before the reverse: nothing to reverse, and
+	// the topic says why instead of waiting forever.
+	here = PlanLink(spec, prev, []ObservedMirror{listed("orders", "STOPPED"), listed("audit", "SOURCE_UNAVAILABLE")})
+	if !strings.Contains(here.ReverseBlocked["orders"], "stopped outside kafkalink") || !strings.Contains(here.ReverseBlocked["audit"], "needs the other side reachable") {
+		t.Errorf("blocked reverses: %v", here.ReverseBlocked)
+	}
+}
+
+// TestRestoreOnlyAfterOwnStop: a leftover restore.acceptTruncation does not
+// truncate a topic stopped outside this ClusterLink (a CLI failover, the
+// other side's deletion); it is refused with the way out.
+func TestRestoreOnlyAfterOwnStop(t *testing.T) {
+	d := Plan(Topic{Desired: DesiredActive, Status: StatusStopped, StoppedSeen: true, Restore: true, LastAction: ActionCreate})
+	if d.Action == ActionRestore || !d.Invalid || !strings.Contains(d.Reason, "was stopped outside it") {
+		t.Errorf("restore of a topic stopped elsewhere: %+v", d)
+	}
+	for _, s := range []kafkalinkv1alpha1.MirrorTopicStatus{{DesiredState: DesiredFailover}, {DesiredState: DesiredActive, LastAction: string(ActionPromote)}} {
+		if !OneWayAsked(&s) {
+			t.Errorf("OneWayAsked(%+v) = false", s)
+		}
+	}
+	if OneWayAsked(&kafkalinkv1alpha1.MirrorTopicStatus{DesiredState: DesiredActive, LastAction: string(ActionRestore)}) || OneWayAsked(nil) {
+		t.Error("OneWayAsked after a restore, or without status")
 	}
 }

@@ -93,7 +93,7 @@ func Markdown() string {
 	for _, st := range Statuses {
 		label := statusLabel(st)
 		out := ""
-		switch d := Plan(Topic{Desired: DesiredActive, Status: st, StoppedSeen: true, Restore: true}); {
+		switch d := Plan(Topic{Desired: DesiredActive, Status: st, StoppedSeen: true, Restore: true, OneWayAsked: true}); {
 		case d.Action == ActionRestore:
 			out = "TRUNCATE_AND_RESTORE, then PENDING_SETUP_FOR_RESTORE, PENDING_RESTORE, ACTIVE (PAUSE is applied once it is ACTIVE)"
 		case d.Invalid:

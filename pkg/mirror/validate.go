@@ -200,7 +200,10 @@ func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1al
 			errs = append(errs, field.Invalid(p().Child("reverse"), true, fmt.Sprintf(
 				"mirror topic %q: a reverse needs a mirror, and %s was asked for it", t.Name, old.DesiredState())))
 		default:
-			if dec := PlanReverse(t.DesiredState(), observedStatus(s), 0); dec.Invalid || dec.Action == ActionBlocked {
+			if st := observedStatus(s); st.Stopped() {
+				errs = append(errs, field.Invalid(p().Child("reverse"), true, fmt.Sprintf(
+					"mirror topic %q: a reverse needs a mirror, and the topic is %s on the %s cluster", t.Name, st, clusterOf(o))))
+			} else if dec := PlanReverse(t.DesiredState(), st, 0); dec.Invalid || dec.Action == ActionBlocked {
 				errs = append(errs, field.Invalid(p().Child("reverse"), true, fmt.Sprintf("mirror topic %q: %s (observed status on the %s cluster)", t.Name, dec.Reason, clusterOf(o))))
 			}
 		}
@@ -221,7 +224,7 @@ func validateTopicUpdate(old, t *kafkalinkv1alpha1.MirrorTopic, s *kafkalinkv1al
 		// Back from a one-way state: only truncate-and-restore, and only
 		// from STOPPED (the plan names the precondition otherwise).
 		// A one-way state was asked for: the topic stopped, or is stopping.
-		if dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: true, Restore: true}); dec.Action != ActionRestore {
+		if dec := Plan(Topic{Desired: d, Status: st, StoppedSeen: true, Restore: true, OneWayAsked: true}); dec.Action != ActionRestore {
 			reason := dec.Reason
 			if !dec.Invalid {
 				reason = fmt.Sprintf("truncate-and-restore needs the topic STOPPED, and it is %s", st)

@@ -73,7 +73,8 @@ func TestKubectlPlugin(t *testing.T) {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
 	t.Cleanup(func() {
-		_, _ = kubectlErr(t, "-n", "operator", "delete", "clusterlink", "e2e-plugin", "--wait=false")
+		// Waited for: a later "kubectl wait --all" must not see it terminating.
+		_, _ = kubectlErr(t, "-n", "operator", "delete", "clusterlink", "e2e-plugin", "--wait=true", "--timeout=60s")
 	})
 	if out, err := kubectlErr(t, "-n", "operator", "wait", "--for=condition=Ready", "clink/e2e-plugin", "--timeout=90s"); err != nil {
 		t.Fatalf("kubectl wait --for=condition=Ready: %v\n%s", err, out)
