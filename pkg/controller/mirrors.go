@@ -96,6 +96,9 @@ func (c *Controller) syncMirrors(ctx context.Context, cl *kafkalinkv1alpha1.Clus
 		}
 		if v, ok := run.validation[st.Name]; ok {
 			st.Validation = truncate(v, 512)
+			if p := run.truncated[st.Name]; p != nil {
+				st.MessagesTruncated = p
+			}
 		}
 		if f := run.failures[st.Name]; f != "" {
 			st.Message = f
@@ -309,19 +312,7 @@ func (c *Controller) groupStatuses(cl *kafkalinkv1alpha1.ClusterLink, g *mirrorG
 			st.Status, st.MaxLag = string(mirror.StatusAbsent), 0
 		}
 		d := g.plan.Decisions[t.Name]
-		st.Message = ""
-		if a, ok := run.actions[t.Name]; ok {
-			st.LastAction, st.LastActionTime = a, &run.now
-		}
-		if v, ok := run.validation[t.Name]; ok {
-			st.Validation = truncate(v, 512)
-			if p := run.truncated[t.Name]; p != nil {
-				st.MessagesTruncated = p
-			}
-		}
-		if a, ok := run.oneWay[t.Name]; ok {
-			st.LastOneWayAction, st.LastOneWayActionTime = a, &run.now
-		}
+		st.Message = "" // actions and their answers are recorded by syncMirrors, once
 		switch {
 		case run.failures[t.Name] != "":
 			st.Message = run.failures[t.Name]
