@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -34,7 +35,8 @@ type classQueue = workqueue.TypedRateLimitingInterface[cache.ObjectName]
 type classCheck struct {
 	generation  int64
 	fingerprint string // endpoint and credentials checked
-	at          time.Time
+	// until is when the check's answer stops standing.
+	until time.Time
 }
 
 // indexClassByKafka indexes KafkaRestClasses by the Kafka they name.
@@ -157,15 +159,15 @@ func (c *Controller) syncClass(ctx context.Context, key cache.ObjectName) (time.
 		c.mu.Lock()
 		last, checked := c.classChecks[key]
 		c.mu.Unlock()
-		if checked && last.generation == class.Generation && last.fingerprint == fingerprint && now.Sub(last.at) < c.opts.ResyncPeriod {
-			// Checked within the resync period against the same spec,
-			// endpoint and credentials: the status stands.
-			return c.opts.ResyncPeriod - now.Sub(last.at), nil
+		if checked && last.generation == class.Generation && last.fingerprint == fingerprint && now.Before(last.until) {
+			// Checked against the same spec, endpoint and credentials,
+			// and the answer still stands.
+			return last.until.Sub(now), nil
 		}
+		next = c.checkEndpoint(ctx, class, target, creds, status, ready)
 		c.mu.Lock()
-		c.classChecks[key] = classCheck{generation: class.Generation, fingerprint: fingerprint, at: now}
+		c.classChecks[key] = classCheck{generation: class.Generation, fingerprint: fingerprint, until: now.Add(next)}
 		c.mu.Unlock()
-		c.checkEndpoint(ctx, class, target, creds, status, ready)
 	}
 	if equality.Semantic.DeepEqual(&class.Status, status) {
 		return next, nil
@@ -191,32 +193,71 @@ func (c *Controller) syncClass(ctx context.Context, key cache.ObjectName) (time.
 	return next, nil
 }
 
-// checkEndpoint asks the endpoint for its cluster (GET /clusters) and fills
-// the status from the answer.
+// classEndpointLost: a ClusterLink's read through this class's client was
+// refused or not answered after the endpoint had answered: check the class
+// again now, not at its next period.
+func (c *Controller) classEndpointLost(key string) {
+	ns, name, ok := strings.Cut(key, "/")
+	if !ok {
+		return
+	}
+	k := cache.ObjectName{Namespace: ns, Name: name}
+	c.mu.Lock()
+	delete(c.classChecks, k)
+	c.mu.Unlock()
+	if q := c.classQueueRef.Load(); q != nil {
+		(*q).Add(k)
+	}
+}
+
+// answerSlack is how much older than a resync period a ClusterLink's read
+// may be and still stand for the class check: views refresh once per
+// period, a little later each time, and the class check follows them.
+func answerSlack(period time.Duration) time.Duration {
+	return min(period/10, 10*time.Second)
+}
+
+// checkEndpoint fills the status from the endpoint's answer. When a
+// ClusterLink's reads through this class's client were answered within the
+// resync period (its cluster's shared view), that answer is the check and
+// no call is made: a converged fleet costs its two view lists per cluster
+// and period, nothing more. Otherwise it asks (GET /clusters). It returns
+// when to check again.
 func (c *Controller) checkEndpoint(ctx context.Context, class *kafkalinkv1alpha1.KafkaRestClass, target restTarget, creds *credentials.RestCredentials,
-	status *kafkalinkv1alpha1.KafkaRestClassStatus, ready func(bool, string, string, ...any)) {
+	status *kafkalinkv1alpha1.KafkaRestClassStatus, ready func(bool, string, string, ...any)) time.Duration {
+	next := c.opts.ResyncPeriod
 	entry, err := c.restClients.get(class.Namespace+"/"+class.Name, RESTConfig{Endpoint: target.endpoint, Credentials: creds})
 	if err != nil {
 		ready(false, kafkalinkv1alpha1.ReasonCredentialsError, "%v", err)
-		return
+		return next
 	}
-	id, err := entry.client.ClusterID(ctx)
-	switch {
-	case kafkarest.IsUnauthorized(err):
-		ready(false, kafkalinkv1alpha1.ReasonCredentialsRefused, "%s refused the credentials: %v", target.endpoint, err)
-		return
-	case err != nil:
-		ready(false, kafkalinkv1alpha1.ReasonUnreachable, "cannot reach the REST API v3 at %s: %v", target.endpoint, err)
-		return
+	var id string
+	now := c.opts.Now()
+	if a := c.restClients.lastAnswer(entry); a != nil && !a.failed && a.clusterID != "" && now.Sub(a.at) < c.opts.ResyncPeriod &&
+		(target.clusterID == "" || target.clusterID == a.clusterID) {
+		id = a.clusterID
+		// Look again just after the view that follows this answer.
+		next = a.at.Add(c.opts.ResyncPeriod + answerSlack(c.opts.ResyncPeriod)).Sub(now)
+	} else {
+		id, err = entry.client.ClusterID(ctx)
+		switch {
+		case kafkarest.IsUnauthorized(err):
+			ready(false, kafkalinkv1alpha1.ReasonCredentialsRefused, "%s refused the credentials: %v", target.endpoint, err)
+			return next
+		case err != nil:
+			ready(false, kafkalinkv1alpha1.ReasonUnreachable, "cannot reach the REST API v3 at %s: %v", target.endpoint, err)
+			return next
+		}
 	}
-	if p, ok := entry.client.(interface{ APIPrefix() string }); ok {
-		status.APIPrefix = p.APIPrefix()
+	if p := apiPrefix(entry.client); p != "" {
+		status.APIPrefix = p
 	}
 	if target.clusterID != "" && target.clusterID != id {
 		status.KafkaClusterID = ""
 		ready(false, kafkalinkv1alpha1.ReasonClusterIDMismatch, "%s serves cluster %q, not the configured %q (spec.kafkaRest.kafkaClusterID or the Kafka's status.clusterID)", target.endpoint, id, target.clusterID)
-		return
+		return next
 	}
 	status.KafkaClusterID = id
 	ready(true, kafkalinkv1alpha1.ReasonReachable, "the REST API v3 at %s answers for cluster %s", target.endpoint, id)
+	return next
 }

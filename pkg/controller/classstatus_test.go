@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest/emulator"
 )
 
 func (f *fixture) class(name string) *kafkalinkv1alpha1.KafkaRestClass {
@@ -192,4 +194,82 @@ func readyOf(conds []metav1.Condition) *metav1.Condition {
 		}
 	}
 	return nil
+}
+
+// TestClassCheckRidesOnTheSharedView: while ClusterLinks read their
+// cluster's shared view through a class, those answers are the class's
+// check — a converged fleet costs its two view lists per period and no
+// GET /clusters of its own — and a read that fails after the endpoint had
+// answered checks the class again at once.
+func TestClassCheckRidesOnTheSharedView(t *testing.T) {
+	names, topics := tenTopics("t")
+	r := newREST(t, names...)
+	f := newFixture(t, quickFactory(time.Second, nil), r.objects(clusterLink("demo", topics...))...)
+	cq := f.c.newClassQueue()
+	converge(t, f, "demo", 3)
+	classGets := func(mark int) int {
+		n := 0
+		for _, q := range r.emu.Requests()[mark:] {
+			if q.Endpoint == "/clusters" {
+				n++
+			}
+		}
+		return n
+	}
+
+	mark := len(r.emu.Requests())
+	f.syncClass("krc-cloud")
+	if n := classGets(mark); n != 0 {
+		t.Errorf("the class check asked GET /clusters %d times while the link's reads were answered", n)
+	}
+	if c := readyOf(f.class("krc-cloud").Status.Conditions); c == nil || c.Reason != kafkalinkv1alpha1.ReasonReachable {
+		t.Fatalf("Ready %+v", c)
+	}
+	for period := 1; period <= 4; period++ {
+		f.now = f.now.Add(f.c.opts.ResyncPeriod)
+		mark := len(r.emu.Requests())
+		f.resetActions()
+		if _, err := f.sync("demo"); err != nil {
+			t.Fatal(err)
+		}
+		f.syncClass("krc-cloud")
+		want := []string{"GET /clusters/{cluster_id}/links", "GET /clusters/{cluster_id}/links/-/mirrors"}
+		var got []string
+		for _, q := range r.emu.Requests()[mark:] {
+			got = append(got, q.Method+" "+q.Endpoint)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("period %d: REST calls %v, want %v (the class check must not add one)", period, got, want)
+		}
+		if n := f.writes(); n != 0 {
+			t.Errorf("period %d: %d apiserver writes", period, n)
+		}
+	}
+
+	// The endpoint fails: the link's failed read queues the class check,
+	// which asks and reports it.
+	r.emu.SetFaults("lkc-cloud", emulator.Faults{ErrorRate: 1})
+	f.now = f.now.Add(f.c.opts.ResyncPeriod)
+	if _, err := f.sync("demo"); err == nil {
+		t.Fatal("sync succeeded through the outage")
+	}
+	if cq.Len() != 1 {
+		t.Fatalf("class queue holds %d items after the failed read, want the class", cq.Len())
+	}
+	k, _ := cq.Get()
+	cq.Done(k)
+	mark = len(r.emu.Requests())
+	f.syncClass("krc-cloud")
+	if n := classGets(mark); n != 1 {
+		t.Errorf("the re-check asked GET /clusters %d times, want 1", n)
+	}
+	if c := readyOf(f.class("krc-cloud").Status.Conditions); c == nil || c.Status != metav1.ConditionFalse || c.Reason != kafkalinkv1alpha1.ReasonUnreachable {
+		t.Errorf("Ready after the failed read %+v", c)
+	}
+	// Further failures queue nothing more: the class already says so.
+	f.now = f.now.Add(f.c.opts.TransitionPollInterval)
+	_, _ = f.sync("demo")
+	if cq.Len() != 0 {
+		t.Errorf("class queue holds %d items, want no second re-check", cq.Len())
+	}
 }

@@ -190,7 +190,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		opts.RESTClients = restClientFactory(c.metrics.observeREST, opts.Identity)
 		c.opts.RESTClients = opts.RESTClients
 	}
-	c.restClients = newRESTClientCache(fencedFactory(opts.RESTClients, opts.Fence))
+	c.restClients = newRESTClientCache(fencedFactory(opts.RESTClients, opts.Fence), opts.Now, c.classEndpointLost)
 
 	// One set of informers per watched namespace (one set for all when
 	// Namespaces is empty): a least-privilege install holds Roles in

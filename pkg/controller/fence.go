@@ -24,6 +24,8 @@ type fencedREST struct {
 	fence func() error
 }
 
+func (r *fencedREST) APIPrefix() string { return apiPrefix(r.RESTClient) }
+
 func (r *fencedREST) CreateLink(ctx context.Context, clusterID string, req CreateLinkRequest) error {
 	if err := r.fence(); err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+
+	"github.com/kafkalink/kafkalink/pkg/credentials"
 )
 
 // fakeLock is a resourcelock.Interface whose writes succeed or fail on demand.
@@ -182,5 +184,26 @@ func TestRunLeadingReturnsAfterTheTerm(t *testing.T) {
 	}
 	if fence.Check() == nil {
 		t.Error("fence held after the Lease was lost")
+	}
+}
+
+// The fence and the answer recorder wrap the REST client without hiding
+// the API prefix it discovered (KafkaRestClass status.apiPrefix, which a
+// leader-elected controller — always fenced — would otherwise leave empty).
+func TestWrappedClientKeepsAPIPrefix(t *testing.T) {
+	r := newREST(t)
+	cache := newRESTClientCache(fencedFactory(DefaultRESTClientFactory(nil), func() error { return nil }), nil, nil)
+	e, err := cache.get("ns/krc", RESTConfig{Endpoint: r.dst.URL, Credentials: &credentials.RestCredentials{Username: "key", Password: "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.ClusterID(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p := apiPrefix(e.client); p != "/kafka/v3" {
+		t.Errorf("API prefix through the wrappers %q, want /kafka/v3", p)
+	}
+	if a := cache.lastAnswer(e); a == nil || a.failed || a.clusterID != "lkc-cloud" {
+		t.Errorf("last answer %+v", a)
 	}
 }

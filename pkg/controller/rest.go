@@ -2,10 +2,12 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/kafkalink/kafkalink/pkg/credentials"
+	"github.com/kafkalink/kafkalink/pkg/kafkarest"
 )
 
 // Link is a cluster link as the controller needs it.
@@ -121,9 +123,17 @@ type RESTClientFactory func(cfg RESTConfig) (RESTClient, error)
 
 // restClientCache keeps one REST client per KafkaRestClass and replaces it
 // when the endpoint or credentials change (a rotated Secret). It also
-// remembers the discovered cluster id so it is asked for once.
+// remembers the discovered cluster id so it is asked for once, and the
+// endpoint's last answer to that client: a ClusterLink's reads prove the
+// class reachable with its credentials, so the class status check needs
+// no call of its own while they go on (classstatus.go).
 type restClientCache struct {
 	factory RESTClientFactory
+	now     func() time.Time
+	// lost is called with the class key when a client that was last
+	// answered fails to reach its endpoint or is refused: the class
+	// status is checked again at once rather than at its next period.
+	lost func(key string)
 
 	mu      sync.Mutex
 	entries map[string]*restClientEntry // KafkaRestClass namespace/name
@@ -134,10 +144,24 @@ type restClientEntry struct {
 	client      RESTClient
 	clusterID   string
 	discovered  time.Time
+	// answer is the endpoint's last answer to this client (nil: none yet).
+	answer *restAnswer
 }
 
-func newRESTClientCache(f RESTClientFactory) *restClientCache {
-	return &restClientCache{factory: f, entries: map[string]*restClientEntry{}}
+// restAnswer is one observation of an endpoint through a class's client.
+type restAnswer struct {
+	at time.Time
+	// clusterID the endpoint answered for (a read under a cluster id
+	// succeeds only when the endpoint serves that cluster).
+	clusterID string
+	failed    bool
+}
+
+func newRESTClientCache(f RESTClientFactory, now func() time.Time, lost func(key string)) *restClientCache {
+	if now == nil {
+		now = time.Now
+	}
+	return &restClientCache{factory: f, now: now, lost: lost, entries: map[string]*restClientEntry{}}
 }
 
 // get returns the cached client for key, building a new one when cfg differs.
@@ -152,9 +176,81 @@ func (c *restClientCache) get(key string, cfg RESTConfig) (*restClientEntry, err
 	if err != nil {
 		return nil, err
 	}
-	e := &restClientEntry{fingerprint: fp, client: client}
+	e := &restClientEntry{fingerprint: fp}
+	e.client = &answeredREST{RESTClient: client, record: func(clusterID string, err error) { c.record(key, e, clusterID, err) }}
 	c.entries[key] = e
 	return e, nil
+}
+
+// record keeps the outcome of a read through e's client. Only what says
+// something about the endpoint and the credentials counts: a success, a
+// refusal (401/403) or no answer at all; other REST errors (a 404 for a
+// link, a 400) leave the last answer as it was.
+func (c *restClientCache) record(key string, e *restClientEntry, clusterID string, err error) {
+	var re *kafkarest.Error
+	if err != nil && errors.As(err, &re) && !kafkarest.IsUnauthorized(err) && re.StatusCode < 500 {
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	c.mu.Lock()
+	wasAnswered := e.answer != nil && !e.answer.failed
+	e.answer = &restAnswer{at: c.now(), clusterID: clusterID, failed: err != nil}
+	current := c.entries[key] == e
+	c.mu.Unlock()
+	if err != nil && wasAnswered && current && c.lost != nil {
+		c.lost(key)
+	}
+}
+
+// lastAnswer returns the endpoint's last answer to e's client, or nil.
+func (c *restClientCache) lastAnswer(e *restClientEntry) *restAnswer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return e.answer
+}
+
+// answeredREST records, for the class status, the outcome of the reads a
+// reconcile makes anyway.
+type answeredREST struct {
+	RESTClient
+	record func(clusterID string, err error)
+}
+
+func (a *answeredREST) ClusterID(ctx context.Context) (string, error) {
+	id, err := a.RESTClient.ClusterID(ctx)
+	a.record(id, err)
+	return id, err
+}
+
+func (a *answeredREST) ListLinks(ctx context.Context, clusterID string) ([]Link, error) {
+	links, err := a.RESTClient.ListLinks(ctx, clusterID)
+	a.record(clusterID, err)
+	return links, err
+}
+
+func (a *answeredREST) ListAllMirrors(ctx context.Context, clusterID string) ([]Mirror, error) {
+	ms, err := a.RESTClient.ListAllMirrors(ctx, clusterID)
+	a.record(clusterID, err)
+	return ms, err
+}
+
+func (a *answeredREST) LinkNames(ctx context.Context, clusterID string) ([]string, error) {
+	names, err := a.RESTClient.LinkNames(ctx, clusterID)
+	a.record(clusterID, err)
+	return names, err
+}
+
+func (a *answeredREST) APIPrefix() string { return apiPrefix(a.RESTClient) }
+
+// apiPrefix is the REST API prefix a client discovered ("" when unknown or
+// when the client does not say).
+func apiPrefix(c RESTClient) string {
+	if p, ok := c.(interface{ APIPrefix() string }); ok {
+		return p.APIPrefix()
+	}
+	return ""
 }
 
 // clusterID returns the cluster id, asking the endpoint once per client.
