@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,6 +28,18 @@ import (
 // answer refuses, it never admits.
 var ErrCacheNotSynced = errors.New("the webhook's caches of KafkaRestClasses and Secrets have not synced yet")
 
+// NamespaceNotWatchedError: a lookup outside the namespaces this install
+// watches. The caches cannot say whether the object exists there, so the
+// lookup refuses (and the handler reports the reference as forbidden).
+type NamespaceNotWatchedError struct {
+	Namespace string
+	Watched   []string
+}
+
+func (e *NamespaceNotWatchedError) Error() string {
+	return fmt.Sprintf("namespace %q is not watched by this kafkalink installation (--watch-namespaces=%s)", e.Namespace, strings.Join(e.Watched, ","))
+}
+
 var secretsGVR = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 
 // CacheLookup implements Lookup from informer caches: KafkaRestClasses, and
@@ -38,6 +52,8 @@ type CacheLookup struct {
 
 	kafkalinkFactories []externalversions.SharedInformerFactory
 	secretFactories    []metadatainformer.SharedInformerFactory
+	// watched are the namespaces cached; nil means every namespace.
+	watched []string
 }
 
 // NewCacheLookup builds the informers; Start runs them. namespaces limits
@@ -48,6 +64,9 @@ func NewCacheLookup(kafkalink versioned.Interface, md metadata.Interface, namesp
 		namespaces = []string{""}
 	}
 	l := &CacheLookup{}
+	if namespaces[0] != "" {
+		l.watched = slices.Clone(namespaces)
+	}
 	var classInformers, secretInformers []cache.SharedIndexInformer
 	for _, ns := range namespaces {
 		kf := externalversions.NewSharedInformerFactoryWithOptions(kafkalink, 0,
@@ -126,10 +145,20 @@ func (l *CacheLookup) Ready() error {
 	return nil
 }
 
+// Watches implements namespaceWatcher: with --watch-namespaces, whatever
+// lies outside those namespaces is neither cached nor reconciled, and its
+// absence from the caches proves nothing.
+func (l *CacheLookup) Watches(namespace string) ([]string, bool) {
+	return l.watched, l.watched == nil || slices.Contains(l.watched, namespace)
+}
+
 // KafkaRestClass implements Lookup.
 func (l *CacheLookup) KafkaRestClass(_ context.Context, namespace, name string) (*kafkalinkv1alpha1.KafkaRestClass, error) {
 	if err := l.Ready(); err != nil {
 		return nil, err
+	}
+	if watched, ok := l.Watches(namespace); !ok {
+		return nil, &NamespaceNotWatchedError{Namespace: namespace, Watched: watched}
 	}
 	return l.classes.KafkaRestClasses(namespace).Get(name)
 }
@@ -138,6 +167,9 @@ func (l *CacheLookup) KafkaRestClass(_ context.Context, namespace, name string) 
 func (l *CacheLookup) SecretExists(_ context.Context, namespace, name string) (bool, error) {
 	if err := l.Ready(); err != nil {
 		return false, err
+	}
+	if watched, ok := l.Watches(namespace); !ok {
+		return false, &NamespaceNotWatchedError{Namespace: namespace, Watched: watched}
 	}
 	_, ok, err := l.secrets.GetByKey(namespace + "/" + name)
 	return ok, err

@@ -10,6 +10,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -207,6 +208,10 @@ func serveReview[T any](h *Handler, resource string, gk schema.GroupKind, admit 
 				return
 			}
 			http.Error(w, "reading the AdmissionReview: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if len(bytes.TrimSpace(body)) == 0 {
+			http.Error(w, "empty body: expected an admission.k8s.io/v1 AdmissionReview", http.StatusBadRequest)
 			return
 		}
 		if err := checkDepth(body, maxJSONDepth); err != nil {
@@ -491,11 +496,11 @@ func (h *Handler) admitKafkaRestClass(ctx context.Context, req *requestIn[kafkal
 		}
 		errs, warnings := ValidateKafkaRestClass(obj)
 		errs = append(errs, h.directories.ValidateDirectories(obj.Namespace, credentials.KafkaRestClassDirectoryRefs(obj))...)
-		secretWarnings, err := h.checkKafkaRestClassSecrets(ctx, obj)
+		refErrs, secretWarnings, err := h.checkKafkaRestClassSecrets(ctx, obj)
 		if err != nil {
 			return unavailable(err)
 		}
-		return respond(kafkaRestClassGK, obj.Name, errs, append(warnings, secretWarnings...))
+		return respond(kafkaRestClassGK, obj.Name, append(errs, refErrs...), append(warnings, secretWarnings...))
 	case admissionv1.Delete:
 		return allow(nil)
 	default:

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -108,26 +110,48 @@ func compareGoldenText(t *testing.T, name, got string) {
 
 // failingLookup cannot answer, like a webhook whose caches have not synced
 // or whose lookups error.
-type failingLookup struct{ err error }
+// failingLookup fails its lookups with err; with secretsAnswer, Secrets
+// are found and only the KafkaRestClass lookup fails.
+type failingLookup struct {
+	err           error
+	secretsAnswer bool
+}
 
 func (f failingLookup) KafkaRestClass(context.Context, string, string) (*kafkalinkv1alpha1.KafkaRestClass, error) {
 	return nil, f.err
 }
 func (f failingLookup) SecretExists(context.Context, string, string) (bool, error) {
+	if f.secretsAnswer {
+		return true, nil
+	}
 	return false, f.err
+}
+
+// tryDecodeResponse is decodeResponse for goroutines (no t.Fatal there).
+func tryDecodeResponse(rec *httptest.ResponseRecorder) (*admissionv1.AdmissionResponse, error) {
+	if rec.Code != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d: %s", rec.Code, rec.Body)
+	}
+	var out admissionv1.AdmissionReview
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Response == nil {
+		return nil, fmt.Errorf("not an AdmissionReview (%v): %.200s", err, rec.Body)
+	}
+	return out.Response, nil
 }
 
 // TestLookupFailureDenies: a reference check that cannot be answered denies
 // with a retryable 503, never admits — for every request that needs one,
 // however many arrive at once.
 func TestLookupFailureDenies(t *testing.T) {
-	for name, err := range map[string]error{
-		"caches not synced": ErrCacheNotSynced,
-		"lookup error":      errors.New("connection refused"),
-		"timeout":           context.DeadlineExceeded,
+	for name, lookup := range map[string]failingLookup{
+		"caches not synced":                  {err: ErrCacheNotSynced},
+		"lookup error":                       {err: errors.New("connection refused")},
+		"timeout":                            {err: context.DeadlineExceeded},
+		"KafkaRestClass lookup error only":   {err: errors.New("connection refused"), secretsAnswer: true},
+		"KafkaRestClass lookup timeout only": {err: context.DeadlineExceeded, secretsAnswer: true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := NewHandler(HandlerOptions{Lookup: failingLookup{err}})
+			h := NewHandler(HandlerOptions{Lookup: lookup})
 			bodies := [][]byte{
 				reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, true),
 				reviewBody(t, "ClusterLink", admissionv1.Update, demoLink(topic("a", ""), topic("b", "")), demoLink(topic("a", "")), false),
@@ -137,7 +161,11 @@ func TestLookupFailureDenies(t *testing.T) {
 			allowed := 0
 			for i := range 60 {
 				wg.Go(func() {
-					resp := decodeResponse(t, post(t, h, PathClusterLink, "application/json", bodies[i%2]))
+					resp, err := tryDecodeResponse(post(t, h, PathClusterLink, "application/json", bodies[i%2]))
+					if err != nil {
+						t.Error(err)
+						return
+					}
 					mu.Lock()
 					defer mu.Unlock()
 					if resp.Allowed {
@@ -163,8 +191,8 @@ func TestLookupFailureDenies(t *testing.T) {
 					},
 				}},
 			}, nil, false)
-			if resp := decodeResponse(t, post(t, h, PathKafkaRestClass, "application/json", kbody)); resp.Allowed {
-				t.Error("KafkaRestClass admitted while the Secret lookup failed")
+			if resp := decodeResponse(t, post(t, h, PathKafkaRestClass, "application/json", kbody)); resp.Allowed != lookup.secretsAnswer {
+				t.Errorf("KafkaRestClass allowed=%v (Secret lookups answer: %v)", resp.Allowed, lookup.secretsAnswer)
 			}
 			// What needs no lookup is still answered: a DELETE, and a
 			// metadata-only update (a finalizer must always be removable).
@@ -251,6 +279,45 @@ func TestErrorCostIsLinear(t *testing.T) {
 	}
 }
 
+// TestErrorTimeIsLinear: denying 2N errors takes at most 2.5× the time of
+// N (before errors were capped: 3.8× per doubling). Each size is timed
+// fifteen times, interleaved, and the fastest run of each is compared: the
+// minimum is what the code costs, the rest is the machine's noise. The
+// allocation test above cannot see a quadratic loop that allocates nothing.
+// The collector is off while timing (and run between runs): its pacing
+// follows the live heap, which is not the handler's algorithm.
+func TestErrorTimeIsLinear(t *testing.T) {
+	h := NewHandler(HandlerOptions{Lookup: testLookup()})
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// 2N is the CRD's maxItems: the largest ClusterLink the apiserver
+	// lets through to the webhook, every topic invalid.
+	small, large := 500, 1000
+	n, n2 := linkWithInvalidTopics(t, small), linkWithInvalidTopics(t, large)
+	fastest := map[int]time.Duration{}
+	for run := range 16 {
+		for size, body := range map[int][]byte{small: n, large: n2} {
+			runtime.GC()
+			start := time.Now()
+			rec := post(t, h, PathClusterLink, "application/json", body)
+			d := time.Since(start)
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"allowed":false`) {
+				t.Fatalf("unexpected answer %d: %.200s", rec.Code, rec.Body.String())
+			}
+			if run == 0 {
+				continue // warm-up
+			}
+			if f, ok := fastest[size]; !ok || d < f {
+				fastest[size] = d
+			}
+		}
+	}
+	ratio := float64(fastest[large]) / float64(fastest[small])
+	t.Logf("fastest of 15: %d errors %v, %d errors %v (ratio %.2f)", small, fastest[small], large, fastest[large], ratio)
+	if ratio > 2.5 {
+		t.Errorf("%d errors took %.2f× the time of %d (%v vs %v), more than 2.5×", large, ratio, small, fastest[large], fastest[small])
+	}
+}
+
 // BenchmarkDenyManyErrors: the time to deny a link with 10,000 invalid
 // mirror topics (docs/benchmarks.md).
 func BenchmarkDenyManyErrors(b *testing.B) {
@@ -317,4 +384,62 @@ func (b *blockingLookup) SecretExists(ctx context.Context, ns, name string) (boo
 	}
 	<-b.block
 	return b.fakeLookup.SecretExists(ctx, ns, name)
+}
+
+// watchingLookup is a lookup limited to some namespaces, as CacheLookup
+// is with --watch-namespaces.
+type watchingLookup struct {
+	*fakeLookup
+	watched []string
+}
+
+func (w watchingLookup) Watches(ns string) ([]string, bool) {
+	return w.watched, slices.Contains(w.watched, ns)
+}
+
+// TestUnwatchedNamespaceForbidden: an install that watches some namespaces
+// refuses what it could never reconcile or check — a ClusterLink or a
+// KafkaRestClass outside them, or a reference to a KafkaRestClass outside
+// them — instead of admitting it as "does not exist yet".
+func TestUnwatchedNamespaceForbidden(t *testing.T) {
+	lookup := watchingLookup{fakeLookup: testLookup(), watched: []string{"operator"}}
+	lookup.classes["team-c/krc"] = &kafkalinkv1alpha1.KafkaRestClass{ObjectMeta: metav1.ObjectMeta{Name: "krc", Namespace: "team-c"}, Spec: kafkalinkv1alpha1.KafkaRestClassSpec{AllowedNamespaces: []string{"operator"}}}
+	h := NewHandler(HandlerOptions{Lookup: lookup})
+	inTeamC := demoLink(topic("a", ""))
+	inTeamC.Namespace = "team-c"
+	refTeamC := demoLink(topic("a", ""))
+	refTeamC.Spec.DestinationKafkaCluster.KafkaRestClassRef.Namespace = "team-c"
+	refTeamC.Spec.DestinationKafkaCluster.KafkaRestClassRef.Name = "krc"
+	classTeamC := &kafkalinkv1alpha1.KafkaRestClass{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "kafkalink.io/v1alpha1", Kind: "KafkaRestClass"},
+		ObjectMeta: metav1.ObjectMeta{Name: "k", Namespace: "team-c"},
+		Spec:       kafkalinkv1alpha1.KafkaRestClassSpec{KafkaRest: kafkalinkv1alpha1.KafkaRestSpec{Endpoint: "https://rest:8090"}},
+	}
+	for _, tt := range []struct {
+		name, path string
+		body       []byte
+		field      string // "" when allowed
+	}{
+		{"ClusterLink in a watched namespace", PathClusterLink, reviewBody(t, "ClusterLink", admissionv1.Create, demoLink(topic("a", "")), nil, false), ""},
+		{"ClusterLink in an unwatched namespace", PathClusterLink, reviewBody(t, "ClusterLink", admissionv1.Create, inTeamC, nil, false), "metadata.namespace"},
+		{"reference to a KafkaRestClass in an unwatched namespace", PathClusterLink, reviewBody(t, "ClusterLink", admissionv1.Create, refTeamC, nil, false), "spec.destinationKafkaCluster.kafkaRestClassRef.namespace"},
+		{"KafkaRestClass in an unwatched namespace", PathKafkaRestClass, reviewBody(t, "KafkaRestClass", admissionv1.Create, classTeamC, nil, false), "metadata.namespace"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := decodeResponse(t, post(t, h, tt.path, "application/json", tt.body))
+			if tt.field == "" {
+				if !resp.Allowed {
+					t.Fatalf("denied: %s", resp.Result.Message)
+				}
+				return
+			}
+			if resp.Allowed || resp.Result.Details == nil || len(resp.Result.Details.Causes) == 0 {
+				t.Fatalf("allowed=%v result %+v", resp.Allowed, resp.Result)
+			}
+			c := resp.Result.Details.Causes[0]
+			if c.Field != tt.field || !strings.Contains(c.Message, `"team-c" is not watched`) || !strings.Contains(c.Message, "--watch-namespaces") || !strings.Contains(c.Message, "operator") {
+				t.Errorf("cause %+v", c)
+			}
+		})
+	}
 }

@@ -18,6 +18,29 @@ import (
 // class or a missing Secret is an answer (a warning: GitOps tools apply in
 // any order); any other error means the webhook cannot answer, and the
 // request is denied with a retryable status. It never admits unchecked.
+// namespaceWatcher is implemented by a Lookup that caches only some
+// namespaces (a least-privilege install): it returns the namespaces it
+// watches and whether namespace is one of them.
+type namespaceWatcher interface {
+	Watches(namespace string) ([]string, bool)
+}
+
+// unwatched returns a Forbidden error at path when the lookup does not
+// watch namespace: nothing there is reconciled by this install, and the
+// caches cannot answer for it.
+func (h *Handler) unwatched(path *field.Path, namespace, what string) *field.Error {
+	w, ok := h.lookup.(namespaceWatcher)
+	if !ok {
+		return nil
+	}
+	watched, ok := w.Watches(namespace)
+	if ok {
+		return nil
+	}
+	return field.Forbidden(path, fmt.Sprintf("%s: namespace %q is not watched by this kafkalink installation (it watches %s, --watch-namespaces); nothing there would be reconciled",
+		what, namespace, strings.Join(watched, ", ")))
+}
+
 type Lookup interface {
 	// KafkaRestClass returns the class, or an error IsNotFound recognises.
 	KafkaRestClass(ctx context.Context, namespace, name string) (*kafkalinkv1alpha1.KafkaRestClass, error)
@@ -77,6 +100,9 @@ func (h *Handler) missingSecretWarnings(ctx context.Context, namespace string, r
 // set when a lookup could not be answered: the request must then be denied.
 func (h *Handler) checkClusterLinkReferences(ctx context.Context, cl *kafkalinkv1alpha1.ClusterLink) (errs field.ErrorList, warnings []string, err error) {
 	spec := field.NewPath("spec")
+	if fe := h.unwatched(field.NewPath("metadata", "namespace"), cl.Namespace, "ClusterLink "+cl.Name); fe != nil {
+		return field.ErrorList{fe}, nil, nil
+	}
 	refs := credentials.ClusterLinkSecretRefs(cl)
 	errs = validateSecretNames(refs)
 	if warnings, err = h.missingSecretWarnings(ctx, cl.Namespace, refs); err != nil {
@@ -96,6 +122,10 @@ func (h *Handler) checkClusterLinkReferences(ctx context.Context, cl *kafkalinkv
 		if ns == "" {
 			ns = cl.Namespace
 		}
+		if fe := h.unwatched(side.path.Child("namespace"), ns, "KafkaRestClass "+ns+"/"+side.ref.Name); fe != nil {
+			errs = append(errs, fe)
+			continue
+		}
 		krc, lerr := h.lookup.KafkaRestClass(ctx, ns, side.ref.Name)
 		switch {
 		case isNotFound(lerr):
@@ -111,8 +141,12 @@ func (h *Handler) checkClusterLinkReferences(ctx context.Context, cl *kafkalinkv
 	return errs, warnings, nil
 }
 
-func (h *Handler) checkKafkaRestClassSecrets(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestClass) ([]string, error) {
-	return h.missingSecretWarnings(ctx, k.Namespace, credentials.KafkaRestClassSecretRefs(k))
+func (h *Handler) checkKafkaRestClassSecrets(ctx context.Context, k *kafkalinkv1alpha1.KafkaRestClass) (field.ErrorList, []string, error) {
+	if fe := h.unwatched(field.NewPath("metadata", "namespace"), k.Namespace, "KafkaRestClass "+k.Name); fe != nil {
+		return field.ErrorList{fe}, nil, nil
+	}
+	warnings, err := h.missingSecretWarnings(ctx, k.Namespace, credentials.KafkaRestClassSecretRefs(k))
+	return nil, warnings, err
 }
 
 // ValidateKafkaRestClass checks what the CRD schema cannot: the endpoint's
