@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -49,8 +50,21 @@ func main() {
 	mo.Directories.AddFlags(flag.CommandLine)
 	flag.Parse()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// The first SIGTERM or SIGINT stops the controller gracefully; a second
+	// one kills it. The process never stops on its own, so every stop
+	// exits non-zero: 128 + the signal's number after a signal (143 for
+	// SIGTERM, as a shell reports it), 1 after an unrecoverable error.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var received atomic.Value
+	go func() {
+		s := <-sigs
+		received.Store(s)
+		signal.Stop(sigs)
+		cancel()
+	}()
 	ctx = klog.NewContext(ctx, klog.Background())
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -67,8 +81,13 @@ func main() {
 		klog.ErrorS(errors.New("--leader-election-namespace (or POD_NAMESPACE) is required with --leader-elect"), "Invalid flags")
 		os.Exit(2)
 	}
-	if err := controller.RunManager(ctx, cfg, mo); err != nil {
-		klog.ErrorS(err, "Controller failed")
-		os.Exit(1)
+	err = controller.RunManager(ctx, cfg, mo)
+	if s, ok := received.Load().(syscall.Signal); ok && errors.Is(err, controller.ErrStopped) {
+		klog.InfoS("Stopped on a signal", "signal", s.String())
+		klog.Flush()
+		os.Exit(128 + int(s))
 	}
+	klog.ErrorS(err, "Controller failed")
+	klog.Flush()
+	os.Exit(1)
 }

@@ -187,7 +187,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 	}
 	c.snapshots = newSnapshots(opts.Now, c.observedChange)
 	if opts.RESTClients == nil {
-		opts.RESTClients = restClientFactory(c.metrics.observeREST, opts.Identity)
+		opts.RESTClients = restClientFactory(c.metrics.observeREST, opts.Identity, opts.Fence)
 		c.opts.RESTClients = opts.RESTClients
 	}
 	c.restClients = newRESTClientCache(fencedFactory(opts.RESTClients, opts.Fence), opts.Now, c.classEndpointLost)
@@ -426,8 +426,11 @@ func (c *Controller) processNextWorkItem(ctx context.Context, q *linkQueue) bool
 		if err := c.opts.Fence(); err != nil {
 			// Not ours to act on now: the term is ending, or the lease is
 			// about to be renewed. Look again later.
+			// A fixed delay, not the rate limiter: a fence that stays
+			// closed for a while must not push every key's back-off (and
+			// the queue's shared token bucket) minutes into the future.
 			logger.V(2).Info("Not reconciling", "reason", err)
-			q.AddRateLimited(key)
+			q.AddAfter(key, fencedRetry)
 			return true
 		}
 	}
@@ -442,6 +445,9 @@ func (c *Controller) processNextWorkItem(ctx context.Context, q *linkQueue) bool
 		if res.requeueAfter > 0 {
 			q.AddAfter(key, res.requeueAfter)
 		}
+	case errors.Is(err, ErrFenced):
+		logger.V(2).Info("Write not sent: this replica may no longer lead", "reason", err)
+		q.AddAfter(key, fencedRetry)
 	case apierrors.IsConflict(err):
 		// Someone wrote the object since we read it; the update event
 		// brings the new version soon. Requeue quietly.
@@ -456,6 +462,11 @@ func (c *Controller) processNextWorkItem(ctx context.Context, q *linkQueue) bool
 	}
 	return true
 }
+
+// fencedRetry is how soon a key refused by the fence is looked at again: a
+// renewal reopens the fence within the retry period, or the term ends and
+// the next one starts with a new queue.
+const fencedRetry = time.Second
 
 // result says when to look at a ClusterLink again after a successful sync.
 type result struct {

@@ -53,6 +53,10 @@ func (c *Controller) syncDelete(ctx context.Context, cl *kafkalinkv1alpha1.Clust
 		return result{requeueAfter: c.opts.ResyncPeriod}, c.writeStatus(ctx, cl, status)
 	}
 	res, err := c.failoverAndDeleteLink(ctx, cl)
+	if errors.Is(err, ErrFenced) {
+		// Not ours to report: no status, no Event (fence.go).
+		return result{}, err
+	}
 	if err == nil && res.done {
 		// The Event follows the finalizer's removal, never precedes it: a
 		// second reconcile of the same deletion (from an informer copy that
@@ -214,8 +218,12 @@ func (c *Controller) patchFinalizers(ctx context.Context, cl *kafkalinkv1alpha1.
 	return c.kafkalink.KafkalinkV1alpha1().ClusterLinks(cl.Namespace).Patch(ctx, cl.Name, types.MergePatchType, patch, metav1.PatchOptions{})
 }
 
-func isNotFound(err error) bool  { return kafkarest.IsNotFound(err) }
-func isRetryable(err error) bool { return kafkarest.IsRetryable(err) }
+func isNotFound(err error) bool { return kafkarest.IsNotFound(err) }
+
+// isRetryable: the call may succeed later, so the reconcile stops and the
+// item is retried instead of recording a per-topic failure. A fenced write
+// was never sent: it is for the next leader (or this one's next renewal).
+func isRetryable(err error) bool { return kafkarest.IsRetryable(err) || errors.Is(err, ErrFenced) }
 
 // failoverToSource fails over the toSource mirror topics cl manages on the
 // source cluster and reports done once none of them is still mirroring.

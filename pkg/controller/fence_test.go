@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 	"errors"
+	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -205,5 +207,77 @@ func TestWrappedClientKeepsAPIPrefix(t *testing.T) {
 	}
 	if a := cache.lastAnswer(e); a == nil || a.failed || a.clusterID != "lkc-cloud" {
 		t.Errorf("last answer %+v", a)
+	}
+}
+
+// A fence that closes in the middle of a reconcile stops it there: the
+// writes after it are not sent, and what this replica saw is not its to
+// report — no status write, no Warning Event — since another replica may
+// lead by now.
+func TestFenceClosingMidReconcileWritesNothingMore(t *testing.T) {
+	names, topics := tenTopics("t")
+	r := newREST(t, names...)
+	var checks atomic.Int32
+	fence := func() error {
+		if checks.Add(1) > 3 {
+			return ErrFenced
+		}
+		return nil
+	}
+	f := newFixture(t, fencedFactory(DefaultRESTClientFactory(nil), fence), r.objects(clusterLink("demo", topics...))...)
+	f.resetActions()
+	_, err := f.sync("demo")
+	if !errors.Is(err, ErrFenced) {
+		t.Fatalf("sync: %v, want ErrFenced", err)
+	}
+	writes := r.restWrites(0)
+	if len(writes) != 3 || writes[0] != "POST /clusters/{cluster_id}/links" {
+		t.Errorf("REST writes %v, want the link and two mirrors created before the fence closed, nothing after", writes)
+	}
+	if n := f.statusWrites(); n != 0 {
+		t.Errorf("%d status writes after the fence closed", n)
+	}
+	for _, e := range f.events() {
+		if strings.HasPrefix(e, "Warning") {
+			t.Errorf("Warning Event after the fence closed: %s", e)
+		}
+	}
+}
+
+// Every method of RESTClient that is not a read is fenced: the list comes
+// from the interface itself, so a write method added later without a
+// fenced wrapper fails here rather than slipping through unfenced.
+func TestEveryRESTWriteMethodIsFenced(t *testing.T) {
+	reads := map[string]bool{"ClusterID": true, "GetLink": true, "LinkNames": true, "ListLinks": true, "ListAllMirrors": true,
+		"ListLinkConfigs": true, "ListMirrors": true, "ValidateMirrors": true}
+	inner := &countingREST{}
+	c, err := fencedFactory(func(RESTConfig) (RESTClient, error) { return inner, nil }, func() error { return ErrFenced })(RESTConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iface := reflect.TypeFor[RESTClient]()
+	v := reflect.ValueOf(c)
+	for i := range iface.NumMethod() {
+		m := iface.Method(i)
+		if reads[m.Name] {
+			continue
+		}
+		args := make([]reflect.Value, m.Type.NumIn())
+		for j := range args {
+			in := m.Type.In(j)
+			if in == reflect.TypeFor[context.Context]() {
+				args[j] = reflect.ValueOf(context.Background())
+				continue
+			}
+			args[j] = reflect.Zero(in)
+		}
+		out := v.MethodByName(m.Name).Call(args)
+		errv := out[len(out)-1]
+		if e, _ := errv.Interface().(error); !errors.Is(e, ErrFenced) {
+			t.Errorf("%s is not fenced (err %v): wrap it in fencedREST, or list it as a read here if it changes nothing", m.Name, e)
+		}
+	}
+	if inner.writes != 0 {
+		t.Errorf("%d writes reached the inner client", inner.writes)
 	}
 }

@@ -28,8 +28,16 @@ type ManagerOptions struct {
 	LeaderElection LeaderElection
 }
 
+// ErrStopped is what RunManager returns when ctx ended (a signal): the
+// process then exits non-zero too — it never stops on its own, so any stop
+// is worth a status the kubelet and an operator can see.
+var ErrStopped = errors.New("stopped")
+
 // RunManager builds clients from cfg and runs the controller with leader
-// election and the /metrics, /healthz and /readyz endpoints until ctx ends.
+// election and the /metrics, /healthz and /readyz endpoints until ctx ends,
+// then returns ErrStopped. A lost lease does not return: every worker stops
+// and the process campaigns again. Anything else it returns is an
+// unrecoverable error.
 func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error {
 	logger := klog.FromContext(ctx)
 	cfg = rest.CopyConfig(cfg)
@@ -66,6 +74,7 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 	if err != nil {
 		return err
 	}
+	parent := ctx
 	g, ctx := errgroup.WithContext(ctx)
 	// Readiness: a follower is ready (on standby); a leader once its caches
 	// synced. Both endpoints say which.
@@ -94,7 +103,7 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 			})
 			switch {
 			case ctx.Err() != nil:
-				// A signal: stop the metrics server too.
+				// A signal, or another part failed: stop.
 				return ctx.Err()
 			case errors.Is(err, ErrLeadershipLost):
 				// Every worker has returned (Lead waits for them): ride
@@ -103,14 +112,19 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 				logger.Info("Lost the leader lease; every worker stopped; campaigning again")
 				c.metrics.leadershipLost()
 			case err != nil:
-				return err
+				return fmt.Errorf("leader election: %w", err)
 			default:
-				return nil
+				return errors.New("leader election ended without a lost lease or a signal")
 			}
 		}
 	})
-	if err := g.Wait(); err != nil && ctx.Err() == nil {
-		return err
+	err = g.Wait()
+	if parent.Err() != nil {
+		return ErrStopped
 	}
-	return nil
+	if err == nil {
+		// Nothing may end without ctx ending.
+		err = errors.New("the controller stopped without a signal")
+	}
+	return err
 }

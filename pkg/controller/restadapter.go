@@ -19,18 +19,19 @@ import (
 // DefaultRESTClientFactory builds REST clients over pkg/kafkarest, reporting
 // every HTTP attempt to observe (metrics).
 func DefaultRESTClientFactory(observe func(endpoint, method string, code int, d time.Duration)) RESTClientFactory {
-	return restClientFactory(observe, "")
+	return restClientFactory(observe, "", nil)
 }
 
 // restClientFactory names the replica in the User-Agent, so REST servers'
-// logs (and the emulator's request log) tell replicas apart.
-func restClientFactory(observe func(endpoint, method string, code int, d time.Duration), identity string) RESTClientFactory {
+// logs (and the emulator's request log) tell replicas apart. fence, when
+// set, is checked before every HTTP attempt of a write, retries included.
+func restClientFactory(observe func(endpoint, method string, code int, d time.Duration), identity string, fence func() error) RESTClientFactory {
 	ua := controllerName
 	if identity != "" {
 		ua += " (" + identity + ")"
 	}
 	return func(cfg RESTConfig) (RESTClient, error) {
-		kc := kafkarest.Config{Endpoint: cfg.Endpoint, Observe: observe, UserAgent: ua}
+		kc := kafkarest.Config{Endpoint: cfg.Endpoint, Observe: observe, UserAgent: ua, BeforeWrite: fence}
 		if c := cfg.Credentials; c != nil {
 			kc.Username, kc.Password, kc.BearerToken = c.Username, c.Password, c.BearerToken
 			kc.CAPEM, kc.ClientCertPEM, kc.ClientKeyPEM = c.CAPEM, c.ClientCertPEM, c.ClientKeyPEM

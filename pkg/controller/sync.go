@@ -128,6 +128,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (result, er
 	status.LinkName = cl.LinkName()
 	obs := &observation{paused: cl.Annotations[kafkalinkv1alpha1.AnnotationPauseReconciliation] == "true", onlyCreated: true}
 	res, syncErr := c.syncLink(ctx, cl, status, obs)
+	if errors.Is(syncErr, ErrFenced) {
+		// This replica may no longer lead: what it saw is not its to
+		// report (no status write, no Event) — the worker retries once
+		// the fence opens or the term ends (fence.go).
+		return result{}, syncErr
+	}
 
 	var be *blockedError
 	if errors.As(syncErr, &be) {
@@ -505,6 +511,9 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 		}
 		obs.acted, obs.onlyCreated = true, true
 		if err := local.client.CreateLink(ctx, local.clusterID, CreateLinkRequest{Name: linkName, SourceClusterID: remoteID, Configs: cfg}); err != nil {
+			if errors.Is(err, ErrFenced) {
+				return result{}, err
+			}
 			c.recorder.Eventf(cl, corev1.EventTypeWarning, EventLinkCreateFailed, "Creating link %s failed: %v", linkName, err)
 			return result{}, restError(fmt.Errorf("create link %q: %w", linkName, err))
 		}

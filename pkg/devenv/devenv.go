@@ -383,11 +383,15 @@ func (e *Env) startController(ctx context.Context, logger logr.Logger, opts Opti
 		opts.Controller(&co)
 	}
 	e.goRun("controller", func() error {
-		return controller.RunManager(klog.NewContext(ctx, logger.WithName("controller")), e.as(ControllerServiceAccount), controller.ManagerOptions{
+		err := controller.RunManager(klog.NewContext(ctx, logger.WithName("controller")), e.as(ControllerServiceAccount), controller.ManagerOptions{
 			Options: co, Workers: 2, MetricsAddr: e.MetricsAddr,
 			LeaderElection: controller.LeaderElection{Enabled: true, Namespace: "kafkalink-system", Name: "kafkalink-controller",
 				LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second},
 		})
+		if errors.Is(err, controller.ErrStopped) {
+			return nil // the environment is shutting down
+		}
+		return err
 	})
 	return nil
 }

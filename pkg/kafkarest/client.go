@@ -54,6 +54,12 @@ type Config struct {
 	// Transport replaces the HTTP transport (tests); the TLS settings above
 	// are then ignored.
 	Transport http.RoundTripper
+	// BeforeWrite, when set, is asked before every HTTP attempt of a
+	// request that changes something (any method but GET, unless
+	// validate_only), retries included; its error ends the call unsent.
+	// The controller's leader fence: a replica frozen during a retry's
+	// back-off must not send the retry when it resumes.
+	BeforeWrite func() error
 }
 
 const (
@@ -306,6 +312,11 @@ func (c *Client) call(ctx context.Context, r request) error {
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return c.ctxError(r, err, lastErr)
+		}
+		if c.cfg.BeforeWrite != nil && r.method != http.MethodGet && r.query.Get("validate_only") != "true" {
+			if err := c.cfg.BeforeWrite(); err != nil {
+				return fmt.Errorf("kafkarest: %s %s not sent: %w", r.method, r.tmpl, err)
+			}
 		}
 		token := ""
 		var err error

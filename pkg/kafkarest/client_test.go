@@ -814,3 +814,43 @@ func TestConcurrentDiscovery(t *testing.T) {
 		t.Errorf("discovery ran %d times", n)
 	}
 }
+
+// BeforeWrite is asked before every attempt of a write, retries included,
+// and its refusal ends the call unsent; reads and validate_only requests
+// are not writes.
+func TestBeforeWriteGuardsEveryAttempt(t *testing.T) {
+	fenced := errors.New("fenced")
+	unavailable := reply(503, `{"error_code":503,"message":"unavailable"}`)
+	f := newFake(t, map[string]http.HandlerFunc{
+		"DELETE /v3/clusters/c/links/l": unavailable,
+		"GET /v3/clusters/c/links":      reply(200, `{"data":[]}`),
+	})
+	cfg := testConfig(f.URL + "/v3")
+	asked := 0
+	cfg.BeforeWrite = func() error {
+		asked++
+		if asked > 1 {
+			return fenced // the fence closed during the back-off
+		}
+		return nil
+	}
+	o := &observer{}
+	cfg.Observe = o.observe
+	c, _ := newClient(t, cfg)
+	err := c.DeleteLink(context.Background(), "c", "l", false, false)
+	if !errors.Is(err, fenced) {
+		t.Fatalf("err = %v, want the fence's refusal", err)
+	}
+	if n := len(o.got()); n != 1 || asked != 2 {
+		t.Errorf("%d attempts sent, fence asked %d times; want the first sent and the retry refused", n, asked)
+	}
+	// Reads and validate_only are sent whatever the fence says.
+	if _, err := c.ListLinks(context.Background(), "c"); err != nil {
+		t.Errorf("read refused: %v", err)
+	}
+	before := len(o.got())
+	_ = c.DeleteLink(context.Background(), "c", "l", false, true)
+	if len(o.got()) == before {
+		t.Error("a validate_only request was not sent")
+	}
+}

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -244,4 +246,46 @@ func TestControllerRidesOutAPIServerRestart(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// The controller never stops on its own, so every stop is non-zero: an
+// unrecoverable error (its metrics port taken) exits 1 at once, and a
+// SIGTERM, after a graceful stop of a leading replica, exits 143 (128 +
+// SIGTERM, as a shell reports it) — never 0, which reads as "done".
+func TestControllerExitStatus(t *testing.T) {
+	h := startHACluster(t)
+	exit := func(p *process, within time.Duration) int {
+		t.Helper()
+		select {
+		case <-p.done:
+		case <-time.After(within):
+			t.Fatalf("the controller did not exit within %v", within)
+		}
+		return p.cmd.ProcessState.ExitCode()
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	busy := startProcess(t, filepath.Join(binaries(t), "kafkalink-controller"), "--kubeconfig", h.c.KubeconfigPath,
+		"--leader-elect=false", "--metrics-address", taken.Addr().String())
+	if code := exit(busy, 30*time.Second); code != 1 {
+		t.Errorf("with its metrics port taken the controller exited %d, want 1", code)
+	}
+	if b, _ := os.ReadFile(busy.log); !strings.Contains(string(b), "address already in use") {
+		t.Errorf("the log does not say why it stopped:\n%s", b)
+	}
+
+	p, url := h.replica("exit-status")
+	waitRole(t, url, "leading", 60*time.Second)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := exit(p, 30*time.Second); code != 128+int(syscall.SIGTERM) {
+		t.Errorf("after SIGTERM the controller exited %d, want %d", code, 128+int(syscall.SIGTERM))
+	}
+	if b, _ := os.ReadFile(p.log); !strings.Contains(string(b), "Stopped on a signal") {
+		t.Errorf("the log does not record the signal:\n%s", b)
+	}
 }
