@@ -430,6 +430,7 @@ func (c *Controller) processNextWorkItem(ctx context.Context, q *linkQueue) bool
 			// closed for a while must not push every key's back-off (and
 			// the queue's shared token bucket) minutes into the future.
 			logger.V(2).Info("Not reconciling", "reason", err)
+			c.metrics.fencedAt("reconcile")
 			q.AddAfter(key, fencedRetry)
 			return true
 		}
@@ -447,6 +448,7 @@ func (c *Controller) processNextWorkItem(ctx context.Context, q *linkQueue) bool
 		}
 	case errors.Is(err, ErrFenced):
 		logger.V(2).Info("Write not sent: this replica may no longer lead", "reason", err)
+		c.metrics.fencedAt("write")
 		q.AddAfter(key, fencedRetry)
 	case apierrors.IsConflict(err):
 		// Someone wrote the object since we read it; the update event

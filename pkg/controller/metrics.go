@@ -17,6 +17,7 @@ type controllerMetrics struct {
 	mirrorTopics *prometheus.GaugeVec
 	leader       prometheus.Gauge
 	leaderLost   prometheus.Counter
+	fenced       *prometheus.CounterVec
 }
 
 func newControllerMetrics(reg prometheus.Registerer) *controllerMetrics {
@@ -45,7 +46,10 @@ func newControllerMetrics(reg prometheus.Registerer) *controllerMetrics {
 	m.leaderLost = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "kafkalink_leader_lost_total", Help: "Times this replica lost the leader lease (it then stops every worker and campaigns again).",
 	})
-	reg.MustRegister(m.reconciles, m.duration, m.restRequests, m.restDuration, m.mirrorTopics, m.leader, m.leaderLost)
+	m.fenced = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kafkalink_fenced_total", Help: "Reconciles this replica did not run (stage=reconcile) or stopped before a REST write (stage=write) because its last lease renewal was older than the renew deadline.",
+	}, []string{"stage"})
+	reg.MustRegister(m.reconciles, m.duration, m.restRequests, m.restDuration, m.mirrorTopics, m.leader, m.leaderLost, m.fenced)
 	return m
 }
 
@@ -77,6 +81,8 @@ func (m *controllerMetrics) forgetLink(namespace, name string) {
 }
 
 func (m *controllerMetrics) leadershipLost() { m.leaderLost.Inc() }
+
+func (m *controllerMetrics) fencedAt(stage string) { m.fenced.WithLabelValues(stage).Inc() }
 
 // SetLeader records leadership for the kafkalink_leader gauge.
 func (c *Controller) SetLeader(leading bool) {

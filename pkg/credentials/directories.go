@@ -84,9 +84,9 @@ func (p DirectoryPolicy) Check(namespace, dir string) error {
 		return fmt.Errorf("%w: namespace %q may not use directoryPathInContainer (allowed by --%s: %s); use a Secret",
 			ErrDirectoryForbidden, namespace, FlagDirectoryNamespaces, strings.Join(p.Namespaces, ", "))
 	case !filepath.IsAbs(dir):
-		return fmt.Errorf("%w: %q is not an absolute path under %s", ErrDirectoryForbidden, dir, p.Root)
+		return fmt.Errorf("%w: %q is not an absolute path under %s (--%s)", ErrDirectoryForbidden, dir, p.Root, FlagDirectoryRoot)
 	case slices.Contains(strings.Split(dir, "/"), ".."):
-		return fmt.Errorf("%w: %q contains \"..\"", ErrDirectoryForbidden, dir)
+		return fmt.Errorf("%w: %q contains \"..\"; give a path under %s (--%s) without it", ErrDirectoryForbidden, dir, p.Root, FlagDirectoryRoot)
 	}
 	rel, err := filepath.Rel(p.Root, filepath.Clean(dir))
 	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {

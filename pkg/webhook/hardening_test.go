@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	kafkalinkv1alpha1 "github.com/kafkalink/kafkalink/pkg/apis/kafkalink/v1alpha1"
+	"github.com/kafkalink/kafkalink/pkg/credentials"
 )
 
 // TestBadInputGolden: every kind of bad input gets an answer that names the
@@ -439,6 +440,57 @@ func TestUnwatchedNamespaceForbidden(t *testing.T) {
 			c := resp.Result.Details.Causes[0]
 			if c.Field != tt.field || !strings.Contains(c.Message, `"team-c" is not watched`) || !strings.Contains(c.Message, "--watch-namespaces") || !strings.Contains(c.Message, "operator") {
 				t.Errorf("cause %+v", c)
+			}
+		})
+	}
+}
+
+// TestDirectoryPolicyAtAdmission: directoryPathInContainer is refused
+// unless directory credentials are on, the namespace is allowed
+// (--credential-directory-namespaces) and the path lies under the root,
+// with the flag named in the refusal; paths under the root in an allowed
+// namespace are admitted (an admin's Vault injection).
+func TestDirectoryPolicyAtAdmission(t *testing.T) {
+	withDir := func(ns, dir string) []byte {
+		cl := demoLink(topic("a", ""))
+		cl.Namespace = ns
+		cl.Spec.SourceKafkaCluster.Authentication = &kafkalinkv1alpha1.KafkaAuthentication{
+			Type:                  kafkalinkv1alpha1.KafkaAuthenticationPlainPassthrough,
+			JaasConfigPassThrough: &kafkalinkv1alpha1.SecretOrDirectory{DirectoryPathInContainer: dir},
+		}
+		return reviewBody(t, "ClusterLink", admissionv1.Create, cl, nil, false)
+	}
+	lookup := testLookup()
+	lookup.classes["team-a/krc-cloud"] = &kafkalinkv1alpha1.KafkaRestClass{ObjectMeta: metav1.ObjectMeta{Name: "krc-cloud", Namespace: "team-a"}}
+	lookup.classes["team-a/krc-cfk"] = &kafkalinkv1alpha1.KafkaRestClass{ObjectMeta: metav1.ObjectMeta{Name: "krc-cfk", Namespace: "team-a"}}
+	policy := credentials.DirectoryPolicy{Root: "/mnt/kafkalink", Namespaces: []string{"operator"}}
+	for _, tt := range []struct {
+		name    string
+		policy  credentials.DirectoryPolicy
+		ns, dir string
+		want    string // "" when admitted
+	}{
+		{"under the root, namespace allowed", policy, "operator", "/mnt/kafkalink/operator/jaas", ""},
+		{"namespace not allowed", policy, "team-a", "/mnt/kafkalink/team-a/jaas", "--credential-directory-namespaces"},
+		{"outside the root", policy, "operator", "/mnt/other-team", "--credential-directory-root"},
+		{"dot-dot", policy, "operator", "/mnt/kafkalink/../other-team", "--credential-directory-root"},
+		{"relative", policy, "operator", "kafkalink/operator", "--credential-directory-root"},
+		{"directory credentials off", credentials.DirectoryPolicy{}, "operator", "/mnt/kafkalink/operator/jaas", "--credential-directory-root"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHandler(HandlerOptions{Lookup: lookup, Directories: tt.policy})
+			resp := decodeResponse(t, post(t, h, PathClusterLink, "application/json", withDir(tt.ns, tt.dir)))
+			if tt.want == "" {
+				if !resp.Allowed {
+					t.Fatalf("denied: %s", resp.Result.Message)
+				}
+				return
+			}
+			if resp.Allowed {
+				t.Fatal("admitted")
+			}
+			if !strings.Contains(resp.Result.Message, "directoryPathInContainer") || !strings.Contains(resp.Result.Message, tt.want) {
+				t.Errorf("refusal %q does not name the field and %s", resp.Result.Message, tt.want)
 			}
 		})
 	}

@@ -193,7 +193,15 @@ func TestStaleLeaderMakesNoWrites(t *testing.T) {
 			bWrites++
 		}
 	}
-	t.Logf("after the takeover: old leader %d writes, %d reads; new leader %d writes", aWrites, aReads, bWrites)
+	fenced := 0
+	for _, line := range strings.Split(httpBody(aURL+"/metrics"), "\n") {
+		if strings.HasPrefix(line, "kafkalink_fenced_total{") {
+			var n int
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &n)
+			fenced += n
+		}
+	}
+	t.Logf("after the takeover: old leader %d writes, %d reads, %d refused by its fence; new leader %d writes", aWrites, aReads, fenced, bWrites)
 	if bWrites < 11 {
 		t.Errorf("the new leader made %d writes; it should have created 10 links and their mirrors", bWrites)
 	}

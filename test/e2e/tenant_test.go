@@ -88,6 +88,12 @@ func newCapture(t *testing.T) *captured {
 	return c
 }
 
+func (c *captured) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.reqs)
+}
+
 // leaked reports any captured request carrying the marker, in clear or
 // base64 (Basic auth), or the other team's user.
 func (c *captured) leaked() []string {
@@ -174,7 +180,7 @@ spec:
 			t.Errorf("%s: admitted:\n%s", name, out)
 			continue
 		}
-		if !strings.Contains(out, "directoryPathInContainer") || !strings.Contains(out, "directory credentials are not allowed") {
+		if !strings.Contains(out, "directoryPathInContainer") || !strings.Contains(out, "directory credentials are not allowed") || !strings.Contains(out, "--credential-directory-root") {
 			t.Errorf("%s: refusal does not say why: %s", name, out)
 		}
 	}
@@ -242,9 +248,29 @@ spec:
 	if leaks := capture.leaked(); len(leaks) > 0 {
 		t.Errorf("the other team's credentials reached the tenant's endpoint:\n%s", strings.Join(leaks, "\n---\n"))
 	}
+	// The tenant's own endpoint was used (its class check and links): the
+	// capture would have seen a leak.
+	if n := capture.count(); n == 0 {
+		t.Error("the tenant's endpoint received no request at all: the test proves nothing")
+	}
+	// Nor did anything of the other team's reach the emulated clusters:
+	// no request with its user, no link config with its password.
 	for _, r := range env.Emulator.Requests() {
 		if strings.Contains(r.Path, "exfil") {
 			t.Errorf("a request for a tenant's link reached the emulator: %s %s", r.Method, r.Path)
+		}
+		if r.Username == "other-team" {
+			t.Errorf("the other team's credentials reached cluster %s: %s %s", r.Cluster, r.Method, r.Path)
+		}
+	}
+	for _, id := range env.Emulator.ClusterIDs() {
+		c := env.Emulator.Cluster(id)
+		for _, l := range c.Links() {
+			for k, v := range c.LinkConfigs(l) {
+				if strings.Contains(v, otherTeamMarker) {
+					t.Errorf("link %s on %s carries the other team's password in %s", l, id, k)
+				}
+			}
 		}
 	}
 	for _, name := range []string{"exfil-basic", "exfil-jaas", "exfil-dotdot", "exfil-symlink"} {

@@ -144,6 +144,9 @@ type Request struct {
 	// ValidateOnly is true when the query had validate_only=true: the
 	// request asked whether the call would succeed and changed nothing.
 	ValidateOnly bool `json:"validateOnly,omitempty"`
+	// Username is the HTTP basic user the request presented (never the
+	// password): tests check whose credentials reached the cluster.
+	Username string `json:"username,omitempty"`
 }
 
 // MirrorState is a snapshot of a mirror topic.

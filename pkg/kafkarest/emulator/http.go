@@ -270,6 +270,7 @@ func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := Request{Cluster: c.cfg.ID, Method: r.Method, Path: r.URL.Path, Endpoint: template, Time: e.now(), UserAgent: r.UserAgent(),
 		Query: r.URL.RawQuery}
 	req.ValidateOnly, _ = strconv.ParseBool(r.URL.Query().Get("validate_only"))
+	req.Username, _, _ = r.BasicAuth()
 
 	// Faults.
 	e.mu.Lock()
