@@ -125,6 +125,7 @@ type CertificateManager struct {
 	republish           chan struct{} // wakes this replica's publish
 	id                  string        // Identity, or a generated one
 	servingKey          string        // this replica's annotation on the Secret
+	laggingLogged       string        // the lagging replicas last logged
 }
 
 func (m *CertificateManager) init() {
@@ -373,7 +374,14 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 			// The minimum overlap has not passed.
 		default:
 			if lagging := m.lagging(annotations, data[keyCACert]); len(lagging) > 0 {
-				logger.V(1).Info("Keeping the previous webhook CA: replicas still serve a certificate of it", "annotations", lagging)
+				// Said once per set of lagging replicas, not on every heartbeat.
+				m.mu.Lock()
+				changed := m.laggingLogged != strings.Join(lagging, ",")
+				m.laggingLogged = strings.Join(lagging, ",")
+				m.mu.Unlock()
+				if changed {
+					logger.Info("Keeping the previous webhook CA after the overlap: replicas still serve a certificate of it", "annotations", lagging)
+				}
 			} else {
 				delete(data, keyPreviousCA)
 				actions = append(actions, "Dropped the previous webhook CA: the overlap passed and every replica serves the current one")
