@@ -318,7 +318,12 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 	}
 	var data map[string][]byte
 	var annotations map[string]string
-	var actions []string
+	// What this pass changed, logged once the write succeeded.
+	type action struct {
+		msg string
+		kv  []any
+	}
+	var actions []action
 	if exists && m.validate(s.Data) == nil {
 		data, annotations = maps.Clone(s.Data), maps.Clone(s.Annotations)
 	} else {
@@ -329,7 +334,7 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 		data, annotations = maps.Clone(m.lastGood), maps.Clone(m.lastGoodAnnotations)
 		m.mu.Unlock()
 		if data != nil && m.validate(data) == nil {
-			actions = append(actions, "Restored the webhook certificate Secret from the last valid copy")
+			actions = append(actions, action{msg: "Restored the webhook certificate Secret from the last valid copy"})
 		} else {
 			data = nil
 		}
@@ -352,16 +357,15 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 		}
 		data = maps.Clone(*rotated)
 		annotations[annotationRotatedAt] = now.UTC().Format(time.RFC3339)
-		actions = append(actions, "Issued a new webhook CA and serving certificate")
+		actions = append(actions, action{msg: "Issued a new webhook CA and serving certificate"})
 	} else if m.needsRenewal(data) {
 		if err := m.reissue(data); err != nil {
 			return err
 		}
-		actions = append(actions, "Renewed the webhook serving certificate")
+		actions = append(actions, action{msg: "Renewed the webhook serving certificate"})
 	}
 	if pruned := m.pruneStale(annotations); len(pruned) > 0 {
-		logger.Info("Pruning the entries of webhook replicas gone silent", "annotations", pruned, "staleAfter", staleHeartbeats*m.checkInterval())
-		actions = append(actions, "Pruned stale replica entries")
+		actions = append(actions, action{msg: "Pruned the entries of webhook replicas gone silent", kv: []any{"annotations", pruned, "staleAfter", staleHeartbeats * m.checkInterval()}})
 	}
 	if _, ok := data[keyPreviousCA]; ok {
 		rotatedAt, err := time.Parse(time.RFC3339, annotations[annotationRotatedAt])
@@ -369,7 +373,7 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 		case err != nil:
 			// Never read as "over": replicas may still serve the previous CA.
 			annotations[annotationRotatedAt] = now.UTC().Format(time.RFC3339)
-			actions = append(actions, "Restarted the CA overlap: its start time was missing or unreadable")
+			actions = append(actions, action{msg: "Restarted the CA overlap: its start time was missing or unreadable"})
 		case !now.After(rotatedAt.Add(orDefault(m.CAOverlap, time.Hour))):
 			// The minimum overlap has not passed.
 		default:
@@ -384,7 +388,7 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 				}
 			} else {
 				delete(data, keyPreviousCA)
-				actions = append(actions, "Dropped the previous webhook CA: the overlap passed and every replica serves the current one")
+				actions = append(actions, action{msg: "Dropped the previous webhook CA: the overlap passed and every replica serves the current one"})
 			}
 		}
 	}
@@ -399,7 +403,7 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 			return fmt.Errorf("create Secret %s/%s: %w", m.Namespace, m.SecretName, err)
 		}
 		if len(actions) == 0 {
-			actions = append(actions, "Recreated the webhook certificate Secret")
+			actions = append(actions, action{msg: "Recreated the webhook certificate Secret"})
 		}
 	case len(actions) > 0:
 		s = s.DeepCopy()
@@ -409,7 +413,7 @@ func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string]
 		}
 	}
 	for _, a := range actions {
-		logger.Info(a)
+		logger.Info(a.msg, a.kv...)
 	}
 	return m.injectCABundle(ctx, bundle(data))
 }
