@@ -51,8 +51,8 @@ func main() {
 		certs.ExtraHosts = append(certs.ExtraHosts, splitList(v)...)
 		return nil
 	})
-	flag.DurationVar(&certs.CAOverlap, "ca-overlap", time.Hour, "How long a replaced self-managed CA stays in the caBundle, so replicas still serving the previous certificate keep working.")
-	flag.DurationVar(&certs.CheckInterval, "certificate-check-interval", 30*time.Second, "How often the elected replica checks the certificate Secret and the caBundle, besides watching the Secret.")
+	flag.DurationVar(&certs.CAOverlap, "ca-overlap", time.Hour, "Minimum time a replaced self-managed CA stays in the caBundle; it leaves only once every live replica serves a certificate of the new CA, so none fails admissions.")
+	flag.DurationVar(&certs.CheckInterval, "certificate-check-interval", 30*time.Second, "How often the elected replica checks the certificate Secret and the caBundle, besides watching the Secret, and how often every replica refreshes its entry on the Secret saying which CA it serves (an entry 3 intervals old is a gone replica's).")
 	flag.DurationVar(&opts.ShutdownDelay, "shutdown-delay", 5*time.Second, "On SIGTERM, keep answering (not ready, closing each connection after its answer) this long before stopping, while the Service stops routing here.")
 	client.AddFlags(flag.CommandLine)
 	opts.Directories.AddFlags(flag.CommandLine)

@@ -3,14 +3,18 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +29,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 
 	"github.com/kafkalink/kafkalink/pkg/certs"
@@ -37,9 +42,17 @@ const (
 	keyTLSCert    = "tls.crt"
 	keyTLSKey     = "tls.key"
 	keyPreviousCA = "ca-previous.crt"
-	// annotationRotatedAt records when the CA was last replaced, so the
-	// previous one leaves the caBundle after the overlap.
+	// annotationRotatedAt records when the CA was last replaced: the
+	// previous one stays in the caBundle at least CAOverlap from then.
 	annotationRotatedAt = "kafkalink.io/ca-rotated-at"
+	// servingAnnotationPrefix, followed by a hash of a replica's identity,
+	// is the annotation where that replica publishes which CA its served
+	// certificate chains to, and when it last said so:
+	// "<hex SHA-256 of the CA certificate>;<RFC3339 heartbeat>".
+	servingAnnotationPrefix = "serving.kafkalink.io/"
+	// staleHeartbeats is how many check intervals without a heartbeat make
+	// a replica's entry stale: the replica is gone, and its entry is pruned.
+	staleHeartbeats = 3
 )
 
 // Lifetimes of self-managed certificates. The serving certificate is
@@ -63,8 +76,15 @@ const (
 // serving certificate before expiry, and keeps the caBundle. Only when no
 // valid copy exists anywhere does it make a new CA, and then the caBundle
 // carries the new and the previous CA (the new one first, before any
-// replica can serve it) until CAOverlap has passed, so replicas that still
-// serve the old certificate keep working while their watch catches up.
+// replica can serve it), so replicas that still serve the old certificate
+// keep working while their watch catches up.
+//
+// Every replica publishes, in an annotation of the Secret keyed by its
+// identity, which CA its served certificate chains to, refreshed every
+// CheckInterval. The previous CA leaves the caBundle only when CAOverlap has
+// passed and every live replica (one whose entry was refreshed within
+// staleHeartbeats intervals) serves a certificate of the current CA; the
+// entries of gone replicas are pruned, so they do not block it.
 type CertificateManager struct {
 	Client kubernetes.Interface
 	// Namespace and SecretName locate the certificate Secret; the Lease of
@@ -80,10 +100,13 @@ type CertificateManager struct {
 	CertDir string
 	// Identity of this replica in the Lease; hostname and a UID when empty.
 	Identity string
-	// CAOverlap is how long a replaced CA stays in the caBundle (1h when 0).
+	// CAOverlap is how long a replaced CA stays in the caBundle at least
+	// (1h when 0); it stays longer while a live replica still serves a
+	// certificate of it.
 	CAOverlap time.Duration
 	// CheckInterval is how often the elected replica checks the Secret
-	// and the caBundle besides reacting to watch events (30s when 0).
+	// and the caBundle besides reacting to watch events, and how often every
+	// replica refreshes the entry saying which CA it serves (30s when 0).
 	CheckInterval time.Duration
 	// LeaseDuration, RenewDeadline and RetryPeriod tune the election
 	// (15s, 10s, 2s when 0).
@@ -91,19 +114,36 @@ type CertificateManager struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
-	mu       sync.Mutex
-	lastGood map[string][]byte // the last valid Secret data seen
-	served   []byte            // tls.crt written to CertDir
-	ready    chan struct{}     // closed once a certificate is written
-	once     sync.Once
-	poke     chan struct{}
+	mu                  sync.Mutex
+	lastGood            map[string][]byte // the last valid Secret data seen
+	lastGoodAnnotations map[string]string // and its annotations (rotation time, replica entries)
+	served              []byte            // tls.crt written to CertDir
+	servedCA            string            // fingerprint of the CA that issued served
+	ready               chan struct{}     // closed once a certificate is written
+	once                sync.Once
+	poke                chan struct{} // wakes the elected replica's Reconcile
+	republish           chan struct{} // wakes this replica's publish
+	id                  string        // Identity, or a generated one
+	servingKey          string        // this replica's annotation on the Secret
+	laggingLogged       string        // the lagging replicas last logged
 }
 
 func (m *CertificateManager) init() {
 	m.once.Do(func() {
 		m.ready = make(chan struct{})
 		m.poke = make(chan struct{}, 1)
+		m.republish = make(chan struct{}, 1)
+		m.id = m.Identity
+		if m.id == "" {
+			host, _ := os.Hostname()
+			m.id = host + "_" + string(uuid.NewUUID())
+		}
+		m.servingKey = servingKey(m.id)
 	})
+}
+
+func (m *CertificateManager) checkInterval() time.Duration {
+	return orDefault(m.CheckInterval, 30*time.Second)
 }
 
 func (m *CertificateManager) now() time.Time {
@@ -184,12 +224,16 @@ func (m *CertificateManager) observe(ctx context.Context, s *corev1.Secret) {
 	if s == nil {
 		return // deleted: keep serving; the elected replica recreates it
 	}
+	// Then: publish what this replica serves when the Secret does not say it.
+	defer m.checkPublished(s)
 	if err := m.validate(s.Data); err != nil {
 		klog.FromContext(ctx).Error(err, "The webhook certificate Secret is not usable; serving the previous certificate until it is repaired", "secret", klog.KRef(m.Namespace, m.SecretName))
 		return
 	}
 	m.mu.Lock()
-	m.lastGood = maps.Clone(s.Data)
+	// The annotations go with the data: a Secret restored from this copy
+	// keeps its rotation time and the replicas' entries.
+	m.lastGood, m.lastGoodAnnotations = maps.Clone(s.Data), maps.Clone(s.Annotations)
 	changed := !bytes.Equal(m.served, s.Data[keyTLSCert])
 	m.mu.Unlock()
 	if !changed {
@@ -218,8 +262,27 @@ func (m *CertificateManager) write(data map[string][]byte) error {
 	}
 	m.mu.Lock()
 	m.served = bytes.Clone(data[keyTLSCert])
+	m.servedCA = fingerprint(data[keyCACert])
 	m.mu.Unlock()
 	return nil
+}
+
+// checkPublished wakes the publisher when the Secret's entry of this
+// replica is missing or names another CA than the one it serves.
+func (m *CertificateManager) checkPublished(s *corev1.Secret) {
+	m.mu.Lock()
+	ca := m.servedCA
+	m.mu.Unlock()
+	if ca == "" {
+		return
+	}
+	if e, err := parseServingEntry(s.Annotations[m.servingKey]); err == nil && e.ca == ca {
+		return
+	}
+	select {
+	case m.republish <- struct{}{}:
+	default:
+	}
 }
 
 func (m *CertificateManager) wake() {
@@ -232,51 +295,102 @@ func (m *CertificateManager) wake() {
 // Reconcile is the elected replica's duty, run on every Secret event and
 // every CheckInterval: the Secret exists and holds a valid, unexpired pair
 // (repaired from the last valid copy when possible), and the caBundle is
-// the Secret's CA plus, during an overlap, the previous one.
+// the Secret's CA plus, during an overlap, the previous one. The previous
+// CA goes once CAOverlap has passed and every live replica serves a
+// certificate of the current CA; entries of gone replicas are pruned.
 func (m *CertificateManager) Reconcile(ctx context.Context) error {
 	m.init()
+	// A replica's heartbeat can race with the write: read again and retry.
+	// A CA made by a failed attempt is reused, so a retry makes no other.
+	var rotated map[string][]byte
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		return m.reconcile(ctx, &rotated)
+	})
+}
+
+func (m *CertificateManager) reconcile(ctx context.Context, rotated *map[string][]byte) error {
 	secrets := m.Client.CoreV1().Secrets(m.Namespace)
-	logger := klog.FromContext(ctx)
+	logger := klog.FromContext(ctx).WithValues("secret", klog.KRef(m.Namespace, m.SecretName))
 	s, err := secrets.Get(ctx, m.SecretName, metav1.GetOptions{})
 	exists := err == nil
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("get Secret %s/%s: %w", m.Namespace, m.SecretName, err)
 	}
 	var data map[string][]byte
-	annotations := map[string]string{}
-	action := ""
-	switch {
-	case exists && m.validate(s.Data) == nil:
-		data = maps.Clone(s.Data)
-		maps.Copy(annotations, s.Annotations)
-	default:
+	var annotations map[string]string
+	// What this pass changed, logged once the write succeeded.
+	type action struct {
+		msg string
+		kv  []any
+	}
+	var actions []action
+	if exists && m.validate(s.Data) == nil {
+		data, annotations = maps.Clone(s.Data), maps.Clone(s.Annotations)
+	} else {
+		// Deleted or damaged: the last valid copy, with its annotations
+		// (the rotation time and the replicas' entries), under what a
+		// damaged Secret still has.
 		m.mu.Lock()
-		data = maps.Clone(m.lastGood)
+		data, annotations = maps.Clone(m.lastGood), maps.Clone(m.lastGoodAnnotations)
 		m.mu.Unlock()
 		if data != nil && m.validate(data) == nil {
-			action = "Restored the webhook certificate Secret from the last valid copy"
+			actions = append(actions, action{msg: "Restored the webhook certificate Secret from the last valid copy"})
 		} else {
 			data = nil
 		}
 		if exists {
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
 			maps.Copy(annotations, s.Annotations)
 		}
 	}
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	now := m.now()
 	if data == nil || m.caExpiring(data) {
-		if data, err = m.rotate(ctx, data, annotations); err != nil {
-			return err
+		if *rotated == nil {
+			if *rotated, err = m.rotate(ctx, data); err != nil {
+				return err
+			}
 		}
-		action = "Issued a new webhook CA and serving certificate"
+		data = maps.Clone(*rotated)
+		annotations[annotationRotatedAt] = now.UTC().Format(time.RFC3339)
+		actions = append(actions, action{msg: "Issued a new webhook CA and serving certificate"})
 	} else if m.needsRenewal(data) {
 		if err := m.reissue(data); err != nil {
 			return err
 		}
-		action = "Renewed the webhook serving certificate"
+		actions = append(actions, action{msg: "Renewed the webhook serving certificate"})
 	}
-	// After the overlap the previous CA leaves the Secret and the bundle.
-	if _, ok := data[keyPreviousCA]; ok && m.overlapOver(annotations) {
-		delete(data, keyPreviousCA)
-		action = "Dropped the previous webhook CA after the overlap"
+	if pruned := m.pruneStale(annotations); len(pruned) > 0 {
+		actions = append(actions, action{msg: "Pruned the entries of webhook replicas gone silent", kv: []any{"annotations", pruned, "staleAfter", staleHeartbeats * m.checkInterval()}})
+	}
+	if _, ok := data[keyPreviousCA]; ok {
+		rotatedAt, err := time.Parse(time.RFC3339, annotations[annotationRotatedAt])
+		switch {
+		case err != nil:
+			// Never read as "over": replicas may still serve the previous CA.
+			annotations[annotationRotatedAt] = now.UTC().Format(time.RFC3339)
+			actions = append(actions, action{msg: "Restarted the CA overlap: its start time was missing or unreadable"})
+		case !now.After(rotatedAt.Add(orDefault(m.CAOverlap, time.Hour))):
+			// The minimum overlap has not passed.
+		default:
+			if lagging := m.lagging(annotations, data[keyCACert]); len(lagging) > 0 {
+				// Said once per set of lagging replicas, not on every heartbeat.
+				m.mu.Lock()
+				changed := m.laggingLogged != strings.Join(lagging, ",")
+				m.laggingLogged = strings.Join(lagging, ",")
+				m.mu.Unlock()
+				if changed {
+					logger.Info("Keeping the previous webhook CA after the overlap: replicas still serve a certificate of it", "annotations", lagging)
+				}
+			} else {
+				delete(data, keyPreviousCA)
+				actions = append(actions, action{msg: "Dropped the previous webhook CA: the overlap passed and every replica serves the current one"})
+			}
+		}
 	}
 	switch {
 	case !exists:
@@ -288,17 +402,18 @@ func (m *CertificateManager) Reconcile(ctx context.Context) error {
 		if _, err := secrets.Create(ctx, s, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("create Secret %s/%s: %w", m.Namespace, m.SecretName, err)
 		}
-		if action == "" {
-			action = "Recreated the webhook certificate Secret"
+		if len(actions) == 0 {
+			actions = append(actions, action{msg: "Recreated the webhook certificate Secret"})
 		}
-		logger.Info(action, "secret", klog.KRef(m.Namespace, m.SecretName))
-	case action != "":
+	case len(actions) > 0:
 		s = s.DeepCopy()
 		s.Data, s.Annotations = data, annotations
 		if _, err := secrets.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
 			return fmt.Errorf("update Secret %s/%s: %w", m.Namespace, m.SecretName, err)
 		}
-		logger.Info(action, "secret", klog.KRef(m.Namespace, m.SecretName))
+	}
+	for _, a := range actions {
+		logger.Info(a.msg, a.kv...)
 	}
 	return m.injectCABundle(ctx, bundle(data))
 }
@@ -306,14 +421,14 @@ func (m *CertificateManager) Reconcile(ctx context.Context) error {
 // rotate makes a new CA and pair. The caBundle gains the new CA before the
 // Secret (and so any replica) has it, and keeps the CAs it held, which
 // become the previous CA for the overlap.
-func (m *CertificateManager) rotate(ctx context.Context, old map[string][]byte, annotations map[string]string) (map[string][]byte, error) {
+func (m *CertificateManager) rotate(ctx context.Context, old map[string][]byte) (map[string][]byte, error) {
 	ca, err := certs.NewCA("kafkalink-webhook-ca", caValidity)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("new webhook CA: %w", err)
 	}
 	data := map[string][]byte{keyCACert: ca.CertPEM, keyCAKey: ca.KeyPEM}
 	if err := m.reissue(data); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("issue a serving certificate of the new CA: %w", err)
 	}
 	var previous [][]byte
 	if old != nil {
@@ -331,17 +446,153 @@ func (m *CertificateManager) rotate(ctx context.Context, old map[string][]byte, 
 	if err := m.injectCABundle(ctx, bundle(data)); err != nil {
 		return nil, err
 	}
-	annotations[annotationRotatedAt] = m.now().UTC().Format(time.RFC3339)
 	return data, nil
 }
 
-func (m *CertificateManager) overlapOver(annotations map[string]string) bool {
-	at, err := time.Parse(time.RFC3339, annotations[annotationRotatedAt])
-	overlap := m.CAOverlap
-	if overlap <= 0 {
-		overlap = time.Hour
+// servingEntry is what a replica publishes on the Secret: the CA its
+// served certificate chains to, and when it last said so.
+type servingEntry struct {
+	ca        string // hex SHA-256 of the CA certificate
+	heartbeat time.Time
+}
+
+func (e servingEntry) String() string {
+	return e.ca + ";" + e.heartbeat.UTC().Format(time.RFC3339)
+}
+
+func parseServingEntry(v string) (servingEntry, error) {
+	ca, at, ok := strings.Cut(v, ";")
+	if !ok {
+		return servingEntry{}, fmt.Errorf("serving entry %q: want <fingerprint>;<RFC3339 time>", v)
 	}
-	return err != nil || m.now().After(at.Add(overlap))
+	if b, err := hex.DecodeString(ca); err != nil || len(b) != sha256.Size {
+		return servingEntry{}, fmt.Errorf("serving entry %q: fingerprint is not a hex SHA-256", v)
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return servingEntry{}, fmt.Errorf("serving entry %q: %w", v, err)
+	}
+	return servingEntry{ca: ca, heartbeat: t}, nil
+}
+
+// servingKey is the annotation of the replica with this identity: a
+// valid annotation name whatever the identity (a pod name, a UID).
+func servingKey(identity string) string {
+	sum := sha256.Sum256([]byte(identity))
+	return servingAnnotationPrefix + hex.EncodeToString(sum[:8])
+}
+
+// fingerprint is the hex SHA-256 of the first certificate in PEM data.
+func fingerprint(pemData []byte) string {
+	b, _ := pem.Decode(pemData)
+	if b == nil {
+		return ""
+	}
+	sum := sha256.Sum256(b.Bytes)
+	return hex.EncodeToString(sum[:])
+}
+
+func (m *CertificateManager) stale(e servingEntry) bool {
+	return m.now().Sub(e.heartbeat) > staleHeartbeats*m.checkInterval()
+}
+
+// pruneStale removes unreadable entries and those of replicas that have
+// not refreshed theirs for staleHeartbeats intervals (gone), and returns
+// their keys.
+func (m *CertificateManager) pruneStale(annotations map[string]string) []string {
+	var pruned []string
+	for k, v := range annotations {
+		if !strings.HasPrefix(k, servingAnnotationPrefix) {
+			continue
+		}
+		if e, err := parseServingEntry(v); err != nil || m.stale(e) {
+			delete(annotations, k)
+			pruned = append(pruned, k)
+		}
+	}
+	slices.Sort(pruned)
+	return pruned
+}
+
+// lagging lists the entries of live replicas whose served certificate does
+// not chain to ca.
+func (m *CertificateManager) lagging(annotations map[string]string, ca []byte) []string {
+	want := fingerprint(ca)
+	var out []string
+	for k, v := range annotations {
+		if !strings.HasPrefix(k, servingAnnotationPrefix) {
+			continue
+		}
+		if e, err := parseServingEntry(v); err == nil && !m.stale(e) && e.ca != want {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// publish writes, on the Secret, which CA this replica's served
+// certificate chains to, with a fresh heartbeat; nothing when the entry
+// already says so and is younger than half an interval, or when the
+// Secret is missing (the elected replica recreates it with the entries it
+// kept; the watch event of the new Secret publishes again if needed).
+func (m *CertificateManager) publish(ctx context.Context) error {
+	m.init()
+	m.mu.Lock()
+	ca := m.servedCA
+	m.mu.Unlock()
+	if ca == "" {
+		return nil // serving nothing yet
+	}
+	secrets := m.Client.CoreV1().Secrets(m.Namespace)
+	return retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		s, err := secrets.Get(ctx, m.SecretName, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("get Secret %s/%s: %w", m.Namespace, m.SecretName, err)
+		}
+		now := m.now()
+		if e, err := parseServingEntry(s.Annotations[m.servingKey]); err == nil && e.ca == ca && now.Sub(e.heartbeat) < m.checkInterval()/2 {
+			return nil
+		}
+		if s.Annotations == nil {
+			s.Annotations = map[string]string{}
+		}
+		s.Annotations[m.servingKey] = servingEntry{ca: ca, heartbeat: now}.String()
+		if _, err := secrets.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("publish the served certificate on Secret %s/%s: %w", m.Namespace, m.SecretName, err)
+		}
+		return nil
+	})
+}
+
+// publishWhileRunning publishes what this replica serves when it changes
+// and refreshes the heartbeat every CheckInterval, until ctx ends.
+func (m *CertificateManager) publishWhileRunning(ctx context.Context) {
+	interval := m.checkInterval()
+	logger := klog.FromContext(ctx)
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.republish:
+		case <-timer.C:
+		}
+		next := interval
+		if err := m.publish(ctx); err != nil && ctx.Err() == nil {
+			logger.Error(err, "Publishing the served webhook certificate failed; retrying", "annotation", m.servingKey)
+			failures++
+			next = min(interval, time.Second<<min(failures, 6))
+		} else {
+			failures = 0
+		}
+		timer.Reset(next)
+	}
 }
 
 // bundle is the Secret's CA, then the previous one during an overlap.
@@ -440,12 +691,15 @@ func (m *CertificateManager) Run(ctx context.Context) error {
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 
-	id := m.Identity
-	if id == "" {
-		host, _ := os.Hostname()
-		id = host + "_" + string(uuid.NewUUID())
-	}
+	id := m.id
 	logger := klog.FromContext(ctx)
+	logger.Info("Publishing the served webhook certificate on the Secret", "identity", id, "annotation", m.servingKey, "secret", klog.KRef(m.Namespace, m.SecretName))
+	// The publisher stops (and is waited for) however Run returns.
+	var publisher sync.WaitGroup
+	defer publisher.Wait()
+	publishCtx, stopPublishing := context.WithCancel(ctx)
+	defer stopPublishing()
+	publisher.Go(func() { m.publishWhileRunning(publishCtx) })
 	// A lost Lease (an apiserver outage, a long pause) is campaigned for
 	// again: serving never depended on it.
 	for ctx.Err() == nil {
@@ -477,7 +731,7 @@ func (m *CertificateManager) Run(ctx context.Context) error {
 }
 
 func (m *CertificateManager) repairWhileLeading(ctx context.Context) {
-	interval := orDefault(m.CheckInterval, 30*time.Second)
+	interval := m.checkInterval()
 	failures := 0
 	for {
 		next := interval

@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +17,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/klog/v2/ktesting"
 )
 
@@ -274,5 +281,349 @@ func TestCARotationOverlap(t *testing.T) {
 	}
 	if !f.verifies(old) {
 		t.Error("certificate no longer verifies after the overlap")
+	}
+}
+
+func (f *certFixture) publish(replicas ...*CertificateManager) {
+	f.t.Helper()
+	for _, r := range replicas {
+		if err := r.publish(f.ctx); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+func (f *certFixture) updateSecret(change func(s *corev1.Secret)) {
+	f.t.Helper()
+	s := f.secret()
+	change(s)
+	if _, err := f.client.CoreV1().Secrets("kafkalink-system").Update(f.ctx, s, metav1.UpdateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// bundlesTrust reports whether every webhook's caBundle holds ca.
+func (f *certFixture) bundlesTrust(ca []byte) bool {
+	for _, b := range f.bundles() {
+		if !bytes.Contains(b, ca) {
+			return false
+		}
+	}
+	return true
+}
+
+// rotated sets up replicas a and b serving the first CA and publishing it;
+// then the Secret is corrupted and c, restarted (it has seen no valid
+// Secret), is elected and makes a new CA. c and a serve and publish the new
+// certificate; b's watch has not caught up, so it serves the old one.
+func (f *certFixture) rotated() (a, b, c *CertificateManager, oldCA []byte) {
+	f.t.Helper()
+	a, b = f.replica(), f.replica()
+	f.reconcile(a, a, b)
+	f.publish(a, b)
+	oldCA = f.secret().Data[keyCACert]
+	f.updateSecret(func(s *corev1.Secret) { s.Data[keyCACert] = []byte("garbage") })
+	a.observe(f.ctx, f.secret())
+	c = f.replica()
+	if err := c.Reconcile(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	s := f.secret()
+	if bytes.Equal(s.Data[keyCACert], oldCA) || !bytes.Contains(s.Data[keyPreviousCA], oldCA) {
+		f.t.Fatal("expected a new CA with the old one as the previous CA")
+	}
+	c.observe(f.ctx, s)
+	a.observe(f.ctx, s)
+	f.publish(c, a)
+	return a, b, c, oldCA
+}
+
+// entries are the replicas' serving entries on the Secret.
+func (f *certFixture) entries() map[string]servingEntry {
+	f.t.Helper()
+	out := map[string]servingEntry{}
+	for k, v := range f.secret().Annotations {
+		if strings.HasPrefix(k, servingAnnotationPrefix) {
+			e, err := parseServingEntry(v)
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			out[k] = e
+		}
+	}
+	return out
+}
+
+// The previous CA stays in the caBundle after the minimum overlap while a
+// live replica still serves a certificate of it, and leaves once every
+// replica confirmed the new one.
+func TestPreviousCAKeptUntilEveryReplicaServesTheNewOne(t *testing.T) {
+	f := newCertFixture(t)
+	a, b, c, oldCA := f.rotated()
+	newCA := f.secret().Data[keyCACert]
+	if e := f.entries(); len(e) != 3 || e[b.servingKey].ca != fingerprint(oldCA) || e[a.servingKey].ca != fingerprint(newCA) || e[c.servingKey].ca != fingerprint(newCA) {
+		t.Fatalf("serving entries do not say which CA each replica serves: %+v", e)
+	}
+	for _, step := range []struct {
+		name      string
+		advance   time.Duration
+		reload    []*CertificateManager // replicas whose watch delivers the Secret
+		keepsPrev bool
+	}{
+		{name: "within the overlap", advance: 10 * time.Minute, keepsPrev: true},
+		{name: "overlap passed, one replica still serves the old certificate", advance: 2 * time.Hour, keepsPrev: true},
+		{name: "still not reloaded, heartbeats go on", advance: 20 * time.Minute, keepsPrev: true},
+		{name: "every replica serves the new certificate", advance: time.Minute, reload: []*CertificateManager{b}, keepsPrev: false},
+	} {
+		f.now = f.now.Add(step.advance)
+		for _, r := range step.reload {
+			r.observe(f.ctx, f.secret())
+		}
+		f.publish(a, b, c) // heartbeats
+		if err := c.Reconcile(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, kept := f.secret().Data[keyPreviousCA]
+		if kept != step.keepsPrev || f.bundlesTrust(oldCA) != step.keepsPrev {
+			t.Errorf("%s: previous CA in the Secret %v, in the caBundle %v; want %v", step.name, kept, f.bundlesTrust(oldCA), step.keepsPrev)
+		}
+		if !f.bundlesTrust(newCA) {
+			t.Errorf("%s: the caBundle lost the current CA", step.name)
+		}
+		for name, r := range map[string]*CertificateManager{"a": a, "b": b, "c": c} {
+			if !f.verifies(r) {
+				t.Errorf("%s: replica %s's certificate does not verify against the caBundle: its admissions would fail", step.name, name)
+			}
+		}
+	}
+}
+
+// A replica gone without a word (its pod deleted) leaves an entry naming
+// the old CA; once it is staleHeartbeats intervals old it is pruned and no
+// longer keeps the previous CA.
+func TestStaleReplicaEntryPruned(t *testing.T) {
+	f := newCertFixture(t)
+	a, b, c, oldCA := f.rotated()
+	c.CAOverlap = time.Minute
+	interval := c.checkInterval()
+	// b is gone: no more heartbeats from it.
+	f.now = f.now.Add(staleHeartbeats*interval - 10*time.Second) // past the overlap, b not stale yet
+	f.publish(a, c)
+	if err := c.Reconcile(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.entries()[b.servingKey]; !ok {
+		t.Fatal("the entry of a replica within its heartbeat window was pruned")
+	}
+	if !f.bundlesTrust(oldCA) {
+		t.Fatal("previous CA dropped while a live replica still serves a certificate of it")
+	}
+	f.now = f.now.Add(20 * time.Second) // b's heartbeat is now older than staleHeartbeats intervals
+	f.publish(a, c)
+	if err := c.Reconcile(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := f.entries()
+	if _, ok := e[b.servingKey]; ok {
+		t.Error("the stale entry of a gone replica was not pruned")
+	}
+	if _, ok := e[a.servingKey]; !ok || len(e) != 2 {
+		t.Errorf("live replicas' entries changed by the pruning: %+v", e)
+	}
+	if _, ok := f.secret().Data[keyPreviousCA]; ok || f.bundlesTrust(oldCA) {
+		t.Error("a gone replica's entry keeps the previous CA forever")
+	}
+	if !f.verifies(a) || !f.verifies(c) {
+		t.Error("a live replica's certificate no longer verifies")
+	}
+}
+
+// During an overlap the Secret is deleted (restored from a replica's copy)
+// or loses its rotation time: the previous CA stays, and the overlap ends
+// later as usual.
+func TestOverlapSurvivesSecretRepair(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(f *certFixture)
+		// sameStart: the restored overlap keeps its start; otherwise it restarts now.
+		sameStart bool
+	}{
+		{name: "Secret deleted", sameStart: true, damage: func(f *certFixture) {
+			if err := f.client.CoreV1().Secrets("kafkalink-system").Delete(f.ctx, "kafkalink-webhook-certs", metav1.DeleteOptions{}); err != nil {
+				f.t.Fatal(err)
+			}
+		}},
+		{name: "Secret corrupted", sameStart: true, damage: func(f *certFixture) {
+			f.updateSecret(func(s *corev1.Secret) { s.Data[keyTLSKey] = []byte("not a key") })
+		}},
+		{name: "rotation time removed", damage: func(f *certFixture) {
+			f.updateSecret(func(s *corev1.Secret) { delete(s.Annotations, annotationRotatedAt) })
+		}},
+		{name: "rotation time unreadable", damage: func(f *certFixture) {
+			f.updateSecret(func(s *corev1.Secret) { s.Annotations[annotationRotatedAt] = "yesterday" })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newCertFixture(t)
+			a, b, c, oldCA := f.rotated()
+			rotatedAt := f.secret().Annotations[annotationRotatedAt]
+			f.now = f.now.Add(10 * time.Minute)
+			f.publish(a, b, c) // heartbeats; b still serves the old certificate
+			for _, r := range []*CertificateManager{a, c} {
+				r.observe(f.ctx, f.secret()) // their watch sees the heartbeats
+			}
+			tc.damage(f)
+			if err := c.Reconcile(f.ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := f.secret()
+			if !bytes.Contains(s.Data[keyPreviousCA], oldCA) || !f.bundlesTrust(oldCA) {
+				t.Fatal("the previous CA left during the overlap: a replica still serving it fails admissions")
+			}
+			if !f.verifies(b) {
+				t.Error("the replica serving the old certificate no longer verifies")
+			}
+			want := rotatedAt
+			if !tc.sameStart {
+				want = f.now.UTC().Format(time.RFC3339)
+			}
+			if got := s.Annotations[annotationRotatedAt]; got != want {
+				t.Errorf("rotation time %q, want %q", got, want)
+			}
+			if _, ok := s.Annotations[b.servingKey]; !ok {
+				t.Error("the replicas' entries were lost in the repair")
+			}
+			// The overlap still ends once it passed and every replica confirmed.
+			f.now = f.now.Add(2 * time.Hour)
+			for _, r := range []*CertificateManager{a, b, c} {
+				r.observe(f.ctx, f.secret())
+			}
+			f.publish(a, b, c)
+			if err := c.Reconcile(f.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if f.bundlesTrust(oldCA) {
+				t.Error("the previous CA never leaves after a repair")
+			}
+		})
+	}
+}
+
+// A replica's entry: a valid annotation key whatever its identity, the
+// served CA's fingerprint and a heartbeat; written on change and refreshed
+// after half an interval, retried on a conflict, and never creating a
+// deleted Secret (only the elected replica does).
+func TestPublishServedCertificate(t *testing.T) {
+	f := newCertFixture(t)
+	a := f.replica()
+	a.Identity = "kafkalink-webhook-7d9f8c6b5-x2x9z_0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	if err := a.publish(f.ctx); err != nil {
+		t.Fatal(err) // serving nothing yet: nothing to publish
+	}
+	f.reconcile(a, a)
+	conflicts := 1
+	f.client.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if conflicts > 0 {
+			conflicts--
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, "kafkalink-webhook-certs", errors.New("changed"))
+		}
+		return false, nil, nil
+	})
+	f.publish(a)
+	if conflicts != 0 {
+		t.Fatal("no update was attempted")
+	}
+	if errs := validation.IsQualifiedName(a.servingKey); len(errs) > 0 || !strings.HasPrefix(a.servingKey, servingAnnotationPrefix) {
+		t.Fatalf("serving key %q is not a valid annotation key: %v", a.servingKey, errs)
+	}
+	e, ok := f.entries()[a.servingKey]
+	if !ok || e.ca != fingerprint(f.secret().Data[keyCACert]) || !e.heartbeat.Equal(f.now.Truncate(time.Second)) {
+		t.Fatalf("entry %+v (published %v) does not name the served CA with a heartbeat", e, ok)
+	}
+	rv := f.secret().ResourceVersion
+	f.now = f.now.Add(a.checkInterval() / 4)
+	f.publish(a)
+	if f.secret().ResourceVersion != rv {
+		t.Error("a fresh entry was written again")
+	}
+	f.now = f.now.Add(a.checkInterval())
+	f.publish(a)
+	if e := f.entries()[a.servingKey]; !e.heartbeat.Equal(f.now.Truncate(time.Second)) {
+		t.Error("the heartbeat was not refreshed")
+	}
+	if err := f.client.CoreV1().Secrets("kafkalink-system").Delete(f.ctx, "kafkalink-webhook-certs", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.publish(a)
+	if _, err := f.client.CoreV1().Secrets("kafkalink-system").Get(f.ctx, "kafkalink-webhook-certs", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("publishing recreated a deleted Secret: %v", err)
+	}
+}
+
+// A replica's heartbeat between the elected replica's read and write is
+// a conflict: Reconcile reads again, and a rotation makes one CA only.
+func TestReconcileRetriesConflicts(t *testing.T) {
+	f := newCertFixture(t)
+	a := f.replica()
+	f.reconcile(a, a)
+	oldCA := f.secret().Data[keyCACert]
+	f.updateSecret(func(s *corev1.Secret) { s.Data[keyCACert] = []byte("garbage") })
+	conflicts := 1
+	f.client.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if conflicts > 0 {
+			conflicts--
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, "kafkalink-webhook-certs", errors.New("changed"))
+		}
+		return false, nil, nil
+	})
+	fresh := f.replica()
+	if err := fresh.Reconcile(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := f.secret()
+	for _, b := range f.bundles() {
+		if n := bytes.Count(b, []byte("BEGIN CERTIFICATE")); n != 2 || !bytes.HasPrefix(b, s.Data[keyCACert]) || !bytes.Contains(b, oldCA) {
+			t.Errorf("caBundle holds %d CAs, want the Secret's new CA and the previous one", n)
+		}
+	}
+}
+
+// Replicas running against a cluster publish their entries by themselves.
+func TestRunPublishesServedCertificate(t *testing.T) {
+	f := newCertFixture(t)
+	ctx, cancel := context.WithCancel(f.ctx)
+	var done sync.WaitGroup
+	defer done.Wait()
+	defer cancel()
+	var replicas []*CertificateManager
+	for range 2 {
+		r := f.replica()
+		r.Now = nil
+		r.CheckInterval, r.LeaseDuration, r.RenewDeadline, r.RetryPeriod = 200*time.Millisecond, 2*time.Second, time.Second, 200*time.Millisecond
+		replicas = append(replicas, r)
+		done.Go(func() {
+			if err := r.Run(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s, err := f.client.CoreV1().Secrets("kafkalink-system").Get(f.ctx, "kafkalink-webhook-certs", metav1.GetOptions{})
+		published := 0
+		if err == nil {
+			for _, r := range replicas {
+				if e, err := parseServingEntry(s.Annotations[r.servingKey]); err == nil && e.ca == fingerprint(s.Data[keyCACert]) {
+					published++
+				}
+			}
+		}
+		if published == len(replicas) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d replicas published the certificate they serve", published, len(replicas))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
