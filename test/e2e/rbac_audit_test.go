@@ -32,7 +32,7 @@ var rbacReasons = map[string]string{
 	"secrets [] [list watch]":                                           "webhook: caches Secret metadata (never data) to warn about missing Secrets",
 	"secrets [] [list watch create]":                                    "webhook: Secret metadata cache, and creating its own certificate Secret (create cannot be limited by name)",
 	"secrets [] [create]":                                               "webhook: creates its certificate Secret (create cannot be limited by name)",
-	"secrets [kafkalink-webhook-certs] [get update list watch]":         "webhook: every replica watches the shared certificate Secret; the elected one repairs and renews it",
+	"secrets [kafkalink-webhook-certs] [get update list watch]":         "webhook: every replica watches the shared certificate Secret and records in it which CA it serves (so the previous CA leaves the caBundle only once all serve the new one); the elected one repairs and renews it",
 	"events [] [create patch update]":                                   "controller: records Events on ClusterLinks",
 	"events.events.k8s.io [] [create patch update]":                     "controller: records Events (events.k8s.io API)",
 	"leases.coordination.k8s.io [] [create]":                            "leader election: creates its Lease the first time (create cannot be limited by name)",
@@ -43,6 +43,23 @@ var rbacReasons = map[string]string{
 	"selfsubjectreviews.authentication.k8s.io [] [create]":                                                           "granted to every authenticated user by Kubernetes (system:basic-user)",
 	"selfsubjectrulesreviews.authorization.k8s.io [] [create]":                                                       "granted to every authenticated user by Kubernetes (system:basic-user)",
 	"clustertrustbundles.certificates.k8s.io [] [get list watch]":                                                    "granted to every authenticated user by Kubernetes (ClusterTrustBundles are public)",
+	// Non-resource URLs: Kubernetes' defaults for every authenticated
+	// user; kafkalink's manifests grant none.
+	"nonResourceURLs [/.well-known/openid-configuration/] [get]": "granted to every authenticated user by Kubernetes (system:service-account-issuer-discovery)",
+	"nonResourceURLs [/.well-known/openid-configuration] [get]":  "granted to every authenticated user by Kubernetes (system:service-account-issuer-discovery)",
+	"nonResourceURLs [/api/*] [get]":                             "granted to every authenticated user by Kubernetes (system:discovery)",
+	"nonResourceURLs [/api] [get]":                               "granted to every authenticated user by Kubernetes (system:discovery)",
+	"nonResourceURLs [/apis/*] [get]":                            "granted to every authenticated user by Kubernetes (system:discovery)",
+	"nonResourceURLs [/apis] [get]":                              "granted to every authenticated user by Kubernetes (system:discovery)",
+	"nonResourceURLs [/healthz] [get]":                           "granted to every authenticated user by Kubernetes (system:public-info-viewer)",
+	"nonResourceURLs [/livez] [get]":                             "granted to every authenticated user by Kubernetes (system:public-info-viewer)",
+	"nonResourceURLs [/openapi/*] [get]":                         "granted to every authenticated user by Kubernetes (system:discovery)",
+	"nonResourceURLs [/openapi] [get]":                           "granted to every authenticated user by Kubernetes (system:discovery)",
+	"nonResourceURLs [/openid/v1/jwks/] [get]":                   "granted to every authenticated user by Kubernetes (system:service-account-issuer-discovery)",
+	"nonResourceURLs [/openid/v1/jwks] [get]":                    "granted to every authenticated user by Kubernetes (system:service-account-issuer-discovery)",
+	"nonResourceURLs [/readyz] [get]":                            "granted to every authenticated user by Kubernetes (system:public-info-viewer)",
+	"nonResourceURLs [/version/] [get]":                          "granted to every authenticated user by Kubernetes (system:public-info-viewer)",
+	"nonResourceURLs [/version] [get]":                           "granted to every authenticated user by Kubernetes (system:public-info-viewer)",
 }
 
 // rbacOnly keeps the RBAC documents of a rendered overlay.
@@ -150,14 +167,21 @@ func TestRBACAudit(t *testing.T) {
 }
 
 // parseCanIList turns kubectl auth can-i --list output into
-// "resource names verbs" lines; non-resource URLs are left out.
+// "resource names verbs" lines, and "nonResourceURLs urls verbs" lines for
+// the non-resource URLs, which need a reason as much as resources do.
 func parseCanIList(out string) []string {
 	var perms []string
 	for _, line := range strings.Split(out, "\n")[1:] {
 		f := strings.Fields(line)
 		// Columns: Resources, Non-Resource URLs, Resource Names, Verbs (a
-		// non-resource line has no first column).
-		if len(f) < 3 || strings.HasPrefix(f[0], "[") {
+		// non-resource line has no first column, and a resource line's
+		// second column is "[]").
+		if len(f) < 3 {
+			continue
+		}
+		if strings.HasPrefix(f[0], "[") {
+			// Non-resource URLs, resource names "[]", verbs.
+			perms = append(perms, "nonResourceURLs "+f[0]+" "+strings.Join(f[2:], " "))
 			continue
 		}
 		perms = append(perms, f[0]+" "+strings.Join(f[2:], " "))
