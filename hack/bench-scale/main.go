@@ -332,13 +332,19 @@ func (w writes) String() string {
 }
 
 func (b *bench) clusterLinkWrites(ctx context.Context) (writes, error) {
+	return b.apiserverWrites(ctx, "clusterlinks")
+}
+
+// apiserverWrites are the apiserver's write requests on resource (by verb
+// and subresource), dry runs excluded.
+func (b *bench) apiserverWrites(ctx context.Context, resource string) (writes, error) {
 	raw, err := b.kube.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := writes{}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "apiserver_request_total{") || !strings.Contains(line, `resource="clusterlinks"`) {
+		if !strings.HasPrefix(line, "apiserver_request_total{") || !strings.Contains(line, `resource="`+resource+`"`) {
 			continue
 		}
 		verb := label(line, "verb")
@@ -524,9 +530,16 @@ func (b *bench) steady(ctx context.Context, label string) error {
 	case <-time.After(b.cfg.resync + 5*time.Second):
 	}
 	mark := len(b.env.Emulator.Requests())
-	wBefore, err := b.clusterLinkWrites(ctx)
-	if err != nil {
-		return err
+	// Every write of the controller's: ClusterLink and KafkaRestClass
+	// status, and Events.
+	resources := []string{"clusterlinks", "kafkarestclasses", "events"}
+	before := map[string]writes{}
+	for _, r := range resources {
+		w, err := b.apiserverWrites(ctx, r)
+		if err != nil {
+			return err
+		}
+		before[r] = w
 	}
 	select {
 	case <-ctx.Done():
@@ -534,16 +547,20 @@ func (b *bench) steady(ctx context.Context, label string) error {
 	case <-time.After(b.cfg.resync):
 	}
 	calls, _ := b.restCalls(mark)
-	wAfter, err := b.clusterLinkWrites(ctx)
-	if err != nil {
-		return err
+	var wrote []string
+	for _, r := range resources {
+		w, err := b.apiserverWrites(ctx, r)
+		if err != nil {
+			return err
+		}
+		wrote = append(wrote, fmt.Sprintf("%s %.0f", r, w.minus(before[r]).total()))
 	}
 	var parts []string
 	for _, k := range sortedCalls(calls) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, calls[k]))
 	}
-	b.printf("| steady state per resync period (%s)%s | %d REST calls (%s), %.0f ClusterLink writes |\n",
-		b.cfg.resync, label, sum(calls), strings.Join(parts, ", "), wAfter.minus(wBefore).total())
+	b.printf("| steady state per resync period (%s)%s | %d REST calls (%s); apiserver writes: %s |\n",
+		b.cfg.resync, label, sum(calls), strings.Join(parts, ", "), strings.Join(wrote, ", "))
 	return nil
 }
 
@@ -744,15 +761,20 @@ func (b *bench) largest(ctx context.Context) error {
 		return err
 	}
 	var lat []time.Duration
+	var inWebhook []float64
 	for range 7 {
 		s := time.Now()
+		before := b.webhookSeconds(ctx)
 		if out, err := b.env.Kubectl(ctx, "apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", file); err != nil {
 			return fmt.Errorf("dry-run apply: %w\n%s", err, tail(out))
 		}
 		lat = append(lat, time.Since(s))
+		inWebhook = append(inWebhook, b.webhookSeconds(ctx)-before)
 	}
 	slices.Sort(lat)
+	slices.Sort(inWebhook)
 	b.printf("| single admission of the largest link, p50 of 7 (`kubectl apply --server-side --dry-run=server`, whole round trip) | %.2f s |\n", lat[len(lat)/2].Seconds())
+	b.printf("| … of which inside the webhook (its admission duration histogram), p50 of 7 | %.1f ms |\n", inWebhook[len(inWebhook)/2]*1000)
 	if out, err := b.env.Kubectl(ctx, "get", "clusterlink", "-n", namespace, linkName(0), "-o", "jsonpath={.status.mirrorTopicsReady}"); err == nil {
 		b.printf("| mirrorTopicsReady | %s |\n", out)
 	}

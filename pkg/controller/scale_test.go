@@ -13,11 +13,17 @@ import (
 )
 
 // restCalls lists the REST calls since mark as "METHOD endpoint", without
-// the client's one-time API prefix discovery (GET /clusters).
+// the client's one-time API prefix discovery (the first GET /clusters of
+// the log); any later GET /clusters counts.
 func (r *emuREST) restCalls(mark int) []string {
 	var out []string
-	for _, q := range r.emu.Requests()[mark:] {
+	first := true
+	for i, q := range r.emu.Requests() {
+		isDiscovery := q.Endpoint == "/clusters" && first
 		if q.Endpoint == "/clusters" {
+			first = false
+		}
+		if i < mark || isDiscovery {
 			continue
 		}
 		out = append(out, q.Method+" "+q.Endpoint)
@@ -164,12 +170,28 @@ func TestBackoffWhileSourceUnavailable(t *testing.T) {
 	mark := len(r.emu.Requests())
 	poll := f.c.opts.TransitionPollInterval
 	var got []time.Duration
+	var elapsed time.Duration
+	calls := 0
 	for i := 0; i < 9; i++ {
+		before := len(r.emu.Requests())
 		res, err := f.sync("demo")
 		if err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, res.requeueAfter)
+		// A reconcile while waiting re-reads the shared view, nothing more.
+		want := []string{"GET /clusters/{cluster_id}/links", "GET /clusters/{cluster_id}/links/-/mirrors"}
+		if c := r.restCalls(before); !slices.Equal(c, want) {
+			t.Errorf("reconcile %d during the outage called %v, want %v", i, c, want)
+		}
+		calls += len(r.emu.Requests()) - before
+		elapsed += res.requeueAfter
+	}
+	// The schedule's cost: calls per link per minute of outage, against
+	// the budget of 4 (issue target) — the recovery watch adds at most
+	// degradedCallBudget per waiting link (TestWatchInterval).
+	if perMinute := float64(calls) / elapsed.Minutes(); perMinute+degradedCallBudget > 4 {
+		t.Errorf("%.2f REST calls per minute from reconciles (+%d from the watch) during the outage, budget 4", perMinute, degradedCallBudget)
 	}
 	want := []time.Duration{2 * poll, 4 * poll, 8 * poll, 16 * poll, 32 * poll, 64 * poll, 128 * poll, f.c.opts.ResyncPeriod, f.c.opts.ResyncPeriod}
 	if !slices.Equal(got, want) {
