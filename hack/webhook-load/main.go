@@ -125,6 +125,7 @@ func run(ctx context.Context, duration time.Duration, levelList string, topics, 
 	}
 
 	body := webhookload.UpdateReview("load", topics, 0)
+	ratioAt16, p99At1 := -1.0, time.Duration(0)
 	targets := []struct{ name, url string }{
 		{"kafkalink", "https://" + kafkalinkAddr + "/validate-clusterlink"},
 		{"minimal", "https://" + minimalAddr + "/"},
@@ -154,12 +155,30 @@ func run(ctx context.Context, duration time.Duration, levelList string, topics, 
 				return err
 			}
 			rates[i] = r.PerSecond
+			if i == 0 && n == 1 {
+				p99At1 = r.P99
+			}
 			fmt.Printf("| %s | %d | %.0f | %s | %s | %d |\n", r.Target, n, r.PerSecond, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Errors)
 			if r.Errors > 0 {
 				fmt.Printf("|   first error: %s |\n", r.FirstError)
 			}
 		}
 		fmt.Printf("| kafkalink / minimal | %d | %.0f %% | | | |\n", n, 100*rates[0]/rates[1])
+		if n == 16 {
+			ratioAt16 = rates[0] / rates[1]
+		}
+	}
+	// The targets (docs/benchmarks.md): at least half the minimal handler's
+	// rate at concurrency 16, p99 under 5 ms at concurrency 1.
+	var missed []string
+	if ratioAt16 >= 0 && ratioAt16 < 0.5 {
+		missed = append(missed, fmt.Sprintf("concurrency 16: %.0f %% of the minimal handler, target 50 %%", 100*ratioAt16))
+	}
+	if p99At1 >= 5*time.Millisecond {
+		missed = append(missed, fmt.Sprintf("concurrency 1: p99 %s, target under 5 ms", p99At1.Round(10*time.Microsecond)))
+	}
+	if len(missed) == 0 {
+		fmt.Println("\ntargets met: ≥ 50 % of the minimal handler at concurrency 16, p99 < 5 ms at concurrency 1 (where measured)")
 	}
 	rss, _ := webhookload.RSS(webhook.Process.Pid)
 	fmt.Printf("\nkafkalink-webhook RSS after the load: %d MiB\n", rss>>20)
@@ -168,6 +187,9 @@ func run(ctx context.Context, duration time.Duration, levelList string, topics, 
 		if err := bigPhase(ctx, targets[0].url, caPEM, webhook.Process.Pid, big); err != nil {
 			return err
 		}
+	}
+	if len(missed) > 0 {
+		return fmt.Errorf("targets missed: %s", strings.Join(missed, "; "))
 	}
 	return nil
 }
