@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -35,11 +36,12 @@ func main() {
 		}
 		return nil
 	})
-	flag.IntVar(&mo.Workers, "workers", 4, "ClusterLinks reconciled in parallel.")
+	flag.IntVar(&mo.Workers, "workers", 16, "ClusterLinks reconciled in parallel (each mostly waits on REST calls, so more workers than cores pays off at fleet scale).")
 	flag.DurationVar(&mo.ResyncPeriod, "resync-period", 5*time.Minute, "How often a converged link is re-read from the REST API (drift detection).")
 	flag.DurationVar(&mo.TransitionPollInterval, "transition-poll-interval", 5*time.Second, "How soon a link with mirror topics in transition is re-read.")
 	flag.DurationVar(&mo.TransitionTimeout, "transition-timeout", 10*time.Minute, "How long a mirror topic may stay PENDING_* before the TransitionStuck condition reports it.")
 	flag.StringVar(&mo.MetricsAddr, "metrics-address", ":8080", "HTTP address for /metrics, /healthz and /readyz (0 disables).")
+	flag.BoolVar(&mo.Profiling, "profiling", false, "Serve /debug/pprof/ on the metrics address (heap and CPU profiles).")
 	flag.BoolVar(&mo.LeaderElection.Enabled, "leader-elect", true, "Use a Lease so only one replica acts at a time.")
 	flag.StringVar(&mo.LeaderElection.Namespace, "leader-election-namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the leader election Lease.")
 	flag.StringVar(&mo.LeaderElection.Name, "leader-election-id", "kafkalink-controller", "Name of the leader election Lease.")
@@ -49,6 +51,15 @@ func main() {
 	flag.DurationVar(&mo.LeaderElection.RetryPeriod, "leader-election-retry-period", 2*time.Second, "How often replicas try to acquire or renew the Lease.")
 	mo.Directories.AddFlags(flag.CommandLine)
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		// Most of the controller's heap is its informer caches, which live
+		// as long as the process; the default target (collect when the heap
+		// doubles) makes the process hold about twice that. A tighter
+		// target keeps RSS near the caches' size at a CPU cost the
+		// controller can afford: it mostly waits on REST and the apiserver
+		// (docs/benchmarks.md). GOGC in the environment overrides it.
+		debug.SetGCPercent(50)
+	}
 
 	// The first SIGTERM or SIGINT stops the controller gracefully; a second
 	// one kills it. The process never stops on its own, so every stop

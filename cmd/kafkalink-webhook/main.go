@@ -33,6 +33,7 @@ func main() {
 	flag.StringVar(&opts.Addr, "listen-address", ":9443", "HTTPS address for admission reviews.")
 	flag.StringVar(&opts.CertDir, "cert-dir", "/etc/kafkalink/webhook-certs", "Directory with tls.crt and tls.key; reloaded when they change.")
 	flag.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "HTTP address for /metrics, /healthz and /readyz (0 disables).")
+	flag.BoolVar(&opts.Profiling, "profiling", false, "Serve /debug/pprof/ on the metrics address (heap and CPU profiles).")
 	flag.StringVar(&kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration when empty.")
 	flag.BoolVar(&checkReferences, "check-references", true, "Check referenced KafkaRestClasses and Secrets from informer caches (needs list and watch on kafkarestclasses and secrets; Secrets are watched as metadata only).")
 	flag.Func("watch-namespaces", "Comma-separated namespaces whose KafkaRestClasses and Secrets the reference checks cache (one watch each, so the webhook needs Roles there only). Default: every namespace.", func(v string) error {

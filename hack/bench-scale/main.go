@@ -57,18 +57,20 @@ import (
 const namespace = "operator" // the examples' namespace, KafkaRestClasses and Secrets
 
 type config struct {
-	scenario   string
-	links      int
-	topics     int
-	secrets    int
-	secretSize int
-	resync     time.Duration
-	poll       time.Duration
-	outageFor  time.Duration
-	largestN   int
-	bin        string
-	keep       bool
-	timeout    time.Duration
+	scenario    string
+	links       int
+	topics      int
+	secrets     int
+	secretSize  int
+	resync      time.Duration
+	poll        time.Duration
+	outageFor   time.Duration
+	largestN    int
+	bin         string
+	keep        bool
+	heapProfile string
+	workers     int
+	timeout     time.Duration
 }
 
 func main() {
@@ -84,6 +86,8 @@ func main() {
 	flag.IntVar(&cfg.largestN, "largest-topics", 0, "topics of the largest link (largest; 0: the CRD's maxItems)")
 	flag.StringVar(&cfg.bin, "bin", "", "directory with built kafkalink-controller and kafkalink-webhook (default: build them)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the run directory (logs)")
+	flag.IntVar(&cfg.workers, "workers", 16, "the controller's --workers (the manifests' value)")
+	flag.StringVar(&cfg.heapProfile, "heap-profile", "", "write the controller's heap profile here at the end of the fleet scenario")
 	flag.DurationVar(&cfg.timeout, "timeout", 15*time.Minute, "give up after this long")
 	flag.Parse()
 
@@ -125,7 +129,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	env, err := devenv.Start(ctx, devenv.Options{
 		Binaries: cfg.bin, Keep: cfg.keep, Progress: os.Stderr,
-		ControllerArgs: []string{"--resync-period=" + cfg.resync.String(), "--transition-poll-interval=" + cfg.poll.String()},
+		ControllerArgs: []string{"--resync-period=" + cfg.resync.String(), "--transition-poll-interval=" + cfg.poll.String(), "--profiling", "--workers=" + strconv.Itoa(cfg.workers)},
 	})
 	if err != nil {
 		return err
@@ -421,7 +425,23 @@ func rss(pid int) (now, peak float64) {
 func (b *bench) memory(label string) {
 	c, cp := rss(b.env.PIDs["kafkalink-controller"])
 	w, wp := rss(b.env.PIDs["kafkalink-webhook"])
-	b.printf("| RSS %s | controller %.0f MiB (peak %.0f), webhook %.0f MiB (peak %.0f) |\n", label, c, cp, w, wp)
+	b.printf("| RSS %s | controller %.0f MiB (peak %.0f; Go heap in use %.0f MiB), webhook %.0f MiB (peak %.0f) |\n", label, c, cp, heapInUse(b.env.MetricsAddr), w, wp)
+}
+
+// heapInUse reads go_memstats_heap_inuse_bytes from a process's /metrics,
+// in MiB (0 when it cannot).
+func heapInUse(addr string) float64 {
+	out, err := exec.Command("curl", "-sf", "http://"+addr+"/metrics").Output()
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f / (1 << 20)
+		}
+	}
+	return 0
 }
 
 // waitFor polls cond every 100ms until it holds or ctx ends.
@@ -603,6 +623,13 @@ func (b *bench) fleet(ctx context.Context) error {
 	}
 	b.memory(fmt.Sprintf("with %d unrelated %d KiB Secrets", b.cfg.secrets, b.cfg.secretSize/1024))
 	b.printf("\n")
+	if b.cfg.heapProfile != "" {
+		out, err := exec.CommandContext(ctx, "curl", "-sf", "-o", b.cfg.heapProfile, "http://"+b.env.MetricsAddr+"/debug/pprof/heap").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("heap profile: %w\n%s", err, out)
+		}
+		fmt.Fprintln(os.Stderr, "bench-scale: controller heap profile written to", b.cfg.heapProfile)
+	}
 	return nil
 }
 

@@ -23,8 +23,10 @@ import (
 // deployable process needs around it.
 type ManagerOptions struct {
 	Options
-	Workers        int
-	MetricsAddr    string
+	Workers     int
+	MetricsAddr string
+	// Profiling serves /debug/pprof/ on the metrics address.
+	Profiling      bool
 	LeaderElection LeaderElection
 }
 
@@ -59,7 +61,7 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 		mo.Registry = metrics.NewRegistry()
 	}
 	if mo.Workers <= 0 {
-		mo.Workers = 4
+		mo.Workers = 16
 	}
 	if mo.LeaderElection.Identity == "" {
 		host, _ := os.Hostname()
@@ -91,7 +93,7 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 		}
 		return "standby"
 	}
-	g.Go(func() error { return metrics.Serve(ctx, mo.MetricsAddr, mo.Registry, ready, detail) })
+	g.Go(func() error { return metrics.Serve(ctx, mo.MetricsAddr, mo.Registry, ready, detail, mo.Profiling) })
 	c.Start(ctx)
 	defer c.Shutdown()
 	g.Go(func() error {

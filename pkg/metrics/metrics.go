@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,7 +51,11 @@ func Handler(reg *prometheus.Registry, ready func() error, detail func() string)
 
 // Serve runs the observability endpoints on addr until ctx ends. An empty
 // addr or "0" disables them.
-func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready func() error, detail func() string) error {
+//
+// With profiling, /debug/pprof/ is served too (heap and CPU profiles for an
+// operator chasing memory or CPU; off by default, like the Kubernetes
+// components' --profiling).
+func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready func() error, detail func() string, profiling bool) error {
 	if addr == "" || addr == "0" {
 		<-ctx.Done()
 		return nil
@@ -59,7 +64,18 @@ func Serve(ctx context.Context, addr string, reg *prometheus.Registry, ready fun
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: Handler(reg, ready, detail), ReadHeaderTimeout: 5 * time.Second}
+	h := Handler(reg, ready, detail)
+	if profiling {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		h = mux
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	return RunServer(ctx, srv, ln, 5*time.Second)
 }
 

@@ -44,6 +44,8 @@ type Options struct {
 	Certificates *CertificateManager
 	// Registry receives the webhook metrics; a new one is made when nil.
 	Registry *prometheus.Registry
+	// Profiling serves /debug/pprof/ on the metrics address.
+	Profiling bool
 }
 
 // Run serves admission reviews until ctx ends.
@@ -72,7 +74,7 @@ func Run(ctx context.Context, opts Options) error {
 		return nil
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return metrics.Serve(ctx, opts.MetricsAddr, reg, ready, nil) })
+	g.Go(func() error { return metrics.Serve(ctx, opts.MetricsAddr, reg, ready, nil, opts.Profiling) })
 	if caches != nil {
 		caches.Start(ctx)
 		defer caches.Shutdown()
