@@ -39,6 +39,7 @@ func main() {
 	flag.IntVar(&mo.Workers, "workers", 16, "ClusterLinks reconciled in parallel (each mostly waits on REST calls, so more workers than cores pays off at fleet scale).")
 	flag.DurationVar(&mo.ResyncPeriod, "resync-period", 5*time.Minute, "How often a converged link is re-read from the REST API (drift detection).")
 	flag.DurationVar(&mo.TransitionPollInterval, "transition-poll-interval", 5*time.Second, "How soon a link with mirror topics in transition is re-read.")
+	flag.DurationVar(&mo.ViewRefreshInterval, "view-refresh-interval", time.Second, "Least time between two lists of one destination cluster's links and mirrors when reconciles need a fresh view (they share it); negative: no spacing.")
 	flag.DurationVar(&mo.TransitionTimeout, "transition-timeout", 10*time.Minute, "How long a mirror topic may stay PENDING_* before the TransitionStuck condition reports it.")
 	flag.StringVar(&mo.MetricsAddr, "metrics-address", ":8080", "HTTP address for /metrics, /healthz and /readyz (0 disables).")
 	flag.BoolVar(&mo.Profiling, "profiling", false, "Serve /debug/pprof/ on the metrics address (heap and CPU profiles).")

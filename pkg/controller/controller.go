@@ -83,6 +83,13 @@ type Options struct {
 	// TransitionPollInterval is how soon a link with mirror topics in
 	// transition (WAIT) is re-read.
 	TransitionPollInterval time.Duration
+	// ViewRefreshInterval spaces the refreshes of one cluster's shared
+	// view: a reconcile that needs a view newer than its actions waits for
+	// the next refresh, which starts at least this long after the previous
+	// one. While a thousand new links converge, their follow-ups then share
+	// a refresh per interval instead of listing every mirror of the cluster
+	// several times a second. Zero refreshes at once.
+	ViewRefreshInterval time.Duration
 	// TransitionTimeout is how long a mirror topic may stay PENDING_* before
 	// the TransitionStuck condition reports it.
 	TransitionTimeout time.Duration
@@ -186,6 +193,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		c.kafkas.discovery = opts.KubeClient.Discovery()
 	}
 	c.snapshots = newSnapshots(opts.Now, c.observedChange)
+	c.snapshots.minInterval = opts.ViewRefreshInterval
 	if opts.RESTClients == nil {
 		opts.RESTClients = restClientFactory(c.metrics.observeREST, opts.Identity, opts.Fence)
 		c.opts.RESTClients = opts.RESTClients

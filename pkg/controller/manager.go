@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/util/uuid"
@@ -62,6 +63,9 @@ func RunManager(ctx context.Context, cfg *rest.Config, mo ManagerOptions) error 
 	}
 	if mo.Workers <= 0 {
 		mo.Workers = 16
+	}
+	if mo.ViewRefreshInterval == 0 {
+		mo.ViewRefreshInterval = time.Second
 	}
 	if mo.LeaderElection.Identity == "" {
 		host, _ := os.Hostname()

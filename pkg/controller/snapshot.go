@@ -54,6 +54,9 @@ type snapshotEntry struct {
 
 	mu   sync.Mutex // serialises fetches of this cluster
 	view *clusterView
+	// lastFetch is when the last fetch started (wall clock, monotonic):
+	// the next waits until minInterval after it.
+	lastFetch time.Time
 	// prints are per-link fingerprints of the last view with mirrors:
 	// a refresh that changes a link's fingerprint notifies its reconcile.
 	prints map[string]string
@@ -65,6 +68,8 @@ type snapshotEntry struct {
 // snapshots keeps one view per destination cluster.
 type snapshots struct {
 	now func() time.Time
+	// minInterval spaces one cluster's fetches (Options.ViewRefreshInterval).
+	minInterval time.Duration
 	// changed is called for every link whose observed state differs
 	// between two consecutive views with mirrors (the "watch" the REST
 	// API lacks).
@@ -102,10 +107,34 @@ func (s *snapshots) started(key snapshotKey) uint64 {
 func (s *snapshots) get(ctx context.Context, key snapshotKey, client RESTClient, after uint64, withMirrors bool) (*clusterView, error) {
 	e := s.entry(key)
 	e.mu.Lock()
+	for {
+		v := e.view
+		if v == nil || v.gen > after {
+			break
+		}
+		wait := s.minInterval - time.Since(e.lastFetch)
+		if wait <= 0 {
+			break
+		}
+		// The last refresh is too recent: wait for the next without
+		// holding the entry, so callers content with the current view
+		// (a new link's first reconcile) go on meanwhile; whoever fetches
+		// first after the wait serves the others.
+		e.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		e.mu.Lock()
+	}
 	defer e.mu.Unlock()
 	e.client = client
 	v := e.view
 	if v == nil || v.gen <= after {
+		e.lastFetch = time.Now()
 		gen := e.started.Add(1)
 		links, err := client.ListLinks(ctx, key.clusterID)
 		if err != nil {

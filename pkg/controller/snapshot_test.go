@@ -206,3 +206,46 @@ func TestSnapshotRefreshAndForget(t *testing.T) {
 		t.Errorf("entries after forget: %d", len(s.entries))
 	}
 }
+
+// With a refresh interval, fetches of one cluster are spaced: callers
+// that need a newer view right after a fetch wait for the next one and
+// share it, while a caller content with the current view is answered at
+// once, even during that wait.
+func TestSnapshotRefreshInterval(t *testing.T) {
+	ctx := context.Background()
+	key := snapshotKey{endpoint: "https://dst", clusterID: "lkc-1"}
+	client := &listingClient{links: []Link{{Name: "a", State: "ACTIVE"}}, mirrors: []Mirror{{Link: "a", Name: "a1", Status: "ACTIVE"}}}
+	s := newSnapshots(time.Now, nil)
+	s.minInterval = 300 * time.Millisecond
+
+	v1, err := s.get(ctx, key, client, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			v, err := s.get(ctx, key, client, v1.gen, true)
+			if err != nil || v.gen <= v1.gen {
+				t.Errorf("view %v, %v: want one newer than %d", v, err, v1.gen)
+			}
+		})
+	}
+	// Meanwhile a caller content with any view is not held up.
+	time.Sleep(50 * time.Millisecond)
+	quick := time.Now()
+	if v, err := s.get(ctx, key, client, 0, true); err != nil || v.gen != v1.gen {
+		t.Errorf("current view: %v %v", v, err)
+	}
+	if d := time.Since(quick); d > 100*time.Millisecond {
+		t.Errorf("a caller content with the current view waited %v", d)
+	}
+	wg.Wait()
+	if d := time.Since(start); d < 250*time.Millisecond {
+		t.Errorf("the next fetch came %v after the last, want the interval", d)
+	}
+	if n, m := client.linkLists.Load(), client.mirrorLists.Load(); n != 2 || m != 2 {
+		t.Errorf("%d link lists and %d mirror lists for nine callers, want 2 and 2 (one before, one shared after the interval)", n, m)
+	}
+}
