@@ -521,16 +521,9 @@ func TestPublishServedCertificate(t *testing.T) {
 		t.Fatal(err) // serving nothing yet: nothing to publish
 	}
 	f.reconcile(a, a)
-	conflicts := 1
-	f.client.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
-		if conflicts > 0 {
-			conflicts--
-			return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, "kafkalink-webhook-certs", errors.New("changed"))
-		}
-		return false, nil, nil
-	})
+	conflicts := f.conflictOnSecretUpdate(1)
 	f.publish(a)
-	if conflicts != 0 {
+	if *conflicts != 0 {
 		t.Fatal("no update was attempted")
 	}
 	if errs := validation.IsQualifiedName(a.servingKey); len(errs) > 0 || !strings.HasPrefix(a.servingKey, servingAnnotationPrefix) {
@@ -568,17 +561,13 @@ func TestReconcileRetriesConflicts(t *testing.T) {
 	f.reconcile(a, a)
 	oldCA := f.secret().Data[keyCACert]
 	f.updateSecret(func(s *corev1.Secret) { s.Data[keyCACert] = []byte("garbage") })
-	conflicts := 1
-	f.client.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
-		if conflicts > 0 {
-			conflicts--
-			return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, "kafkalink-webhook-certs", errors.New("changed"))
-		}
-		return false, nil, nil
-	})
+	conflicts := f.conflictOnSecretUpdate(1)
 	fresh := f.replica()
 	if err := fresh.Reconcile(f.ctx); err != nil {
 		t.Fatal(err)
+	}
+	if *conflicts != 0 {
+		t.Fatal("the rotation met no conflict")
 	}
 	s := f.secret()
 	for _, b := range f.bundles() {
@@ -626,4 +615,19 @@ func TestRunPublishesServedCertificate(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// conflictOnSecretUpdate makes the next n updates of the certificate
+// Secret fail with a conflict (another replica wrote in between); the
+// counter left says how many have not happened yet.
+func (f *certFixture) conflictOnSecretUpdate(n int) *int {
+	left := n
+	f.client.PrependReactor("update", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if left > 0 {
+			left--
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, "kafkalink-webhook-certs", errors.New("changed"))
+		}
+		return false, nil, nil
+	})
+	return &left
 }
