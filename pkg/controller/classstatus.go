@@ -121,6 +121,7 @@ func (c *Controller) syncClass(ctx context.Context, key cache.ObjectName) (time.
 	if apierrors.IsNotFound(err) {
 		c.mu.Lock()
 		delete(c.classChecks, key)
+		delete(c.classLost, key)
 		c.mu.Unlock()
 		return 0, nil
 	}
@@ -164,9 +165,16 @@ func (c *Controller) syncClass(ctx context.Context, key cache.ObjectName) (time.
 			// and the answer still stands.
 			return last.until.Sub(now), nil
 		}
+		c.mu.Lock()
+		lost := c.classLost[key]
+		c.mu.Unlock()
 		next = c.checkEndpoint(ctx, class, target, creds, status, ready)
 		c.mu.Lock()
-		c.classChecks[key] = classCheck{generation: class.Generation, fingerprint: fingerprint, until: now.Add(next)}
+		// A link's read that failed during this check queued another: this
+		// check's answer must not stand in for it.
+		if c.classLost[key] == lost {
+			c.classChecks[key] = classCheck{generation: class.Generation, fingerprint: fingerprint, until: now.Add(next)}
+		}
 		c.mu.Unlock()
 	}
 	if equality.Semantic.DeepEqual(&class.Status, status) {
@@ -204,6 +212,7 @@ func (c *Controller) classEndpointLost(key string) {
 	k := cache.ObjectName{Namespace: ns, Name: name}
 	c.mu.Lock()
 	delete(c.classChecks, k)
+	c.classLost[k]++
 	c.mu.Unlock()
 	if q := c.classQueueRef.Load(); q != nil {
 		(*q).Add(k)

@@ -153,6 +153,9 @@ type Controller struct {
 	// classChecks the last REST check per class (classstatus.go).
 	classQueueRef atomic.Pointer[classQueue]
 	classChecks   map[cache.ObjectName]classCheck
+	// classLost counts, per class, reads through its client that failed
+	// after an answer (classEndpointLost).
+	classLost map[cache.ObjectName]uint64
 }
 
 func init() {
@@ -187,6 +190,7 @@ func NewController(ctx context.Context, opts Options) (*Controller, error) {
 		transitions: map[string]time.Time{},
 		memory:      map[cache.ObjectName]*linkMemory{},
 		classChecks: map[cache.ObjectName]classCheck{},
+		classLost:   map[cache.ObjectName]uint64{},
 	}
 	c.kafkas = &kafkaClusters{dynamic: opts.DynamicClient, namespaces: opts.watchedNamespaces(), now: opts.Now, changed: c.kafkaChanged}
 	if opts.KubeClient != nil {

@@ -21,8 +21,10 @@ type linkMemory struct {
 	// the actions ended: the next reconcile plans from a newer one.
 	seenGen uint64
 	// remoteSeenGen is seenGen for the source cluster's view, where the
-	// toSource topics of a bidirectional link live (tosource.go).
+	// toSource topics of a bidirectional link live (tosource.go), and
+	// remote that cluster (kept by the sweep while a link uses it).
 	remoteSeenGen uint64
+	remote        snapshotKey
 
 	// Link tasks are reported by GET .../links/{name} only (not by the
 	// shared list). They are read when this process first sees the link

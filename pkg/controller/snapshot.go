@@ -106,6 +106,10 @@ func (s *snapshots) started(key snapshotKey) uint64 {
 // is new enough.
 func (s *snapshots) get(ctx context.Context, key snapshotKey, client RESTClient, after uint64, withMirrors bool) (*clusterView, error) {
 	e := s.entry(key)
+	// A caller may remember a generation of an entry since forgotten (the
+	// sweep) or of another cluster: no newer fetch than any started here
+	// can be asked for.
+	after = min(after, e.started.Load())
 	e.mu.Lock()
 	for {
 		v := e.view

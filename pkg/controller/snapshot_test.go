@@ -249,3 +249,42 @@ func TestSnapshotRefreshInterval(t *testing.T) {
 		t.Errorf("%d link lists and %d mirror lists for nine callers, want 2 and 2 (one before, one shared after the interval)", n, m)
 	}
 }
+
+// A generation remembered from a view the sweep has since forgotten is
+// larger than anything the new entry has started: callers holding one
+// share the next fetch instead of waiting, one interval each, for a
+// generation that comes only after many fetches.
+func TestSnapshotGenerationFromAForgottenEntry(t *testing.T) {
+	ctx := context.Background()
+	key := snapshotKey{endpoint: "https://src", clusterID: "lkc-src"}
+	client := &listingClient{links: []Link{{Name: "a", State: "ACTIVE"}}}
+	s := newSnapshots(time.Now, nil)
+	s.minInterval = 200 * time.Millisecond
+	for range 5 {
+		if _, err := s.get(ctx, key, client, s.started(key), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remembered := s.started(key) // 5
+	s.forget(func(snapshotKey) bool { return false })
+	if _, err := s.get(ctx, key, client, 0, true); err != nil { // the new entry's first view
+		t.Fatal(err)
+	}
+	before := client.linkLists.Load()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := s.get(ctx, key, client, remembered, true); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := client.linkLists.Load() - before; n != 1 {
+		t.Errorf("%d fetches for four callers with a forgotten generation, want 1 shared", n)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("callers waited %v", d)
+	}
+}

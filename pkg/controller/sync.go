@@ -469,7 +469,13 @@ func (c *Controller) syncLink(ctx context.Context, cl *kafkalinkv1alpha1.Cluster
 			linkName, local.clusterID, other.Namespace, other.Name)
 	}
 	var after uint64
-	c.withMemory(cl, func(m *linkMemory) { m.cluster, after = local.key, m.seenGen })
+	c.withMemory(cl, func(m *linkMemory) {
+		if m.cluster != local.key {
+			// Another cluster: its generations are not this one's.
+			m.seenGen = 0
+		}
+		m.cluster, after = local.key, m.seenGen
+	})
 	view, err := c.snapshots.get(ctx, local.key, local.client, after, false)
 	if err != nil {
 		return result{}, restError(err)

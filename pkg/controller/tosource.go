@@ -110,7 +110,12 @@ func (c *Controller) syncToSource(ctx context.Context, cl *kafkalinkv1alpha1.Clu
 		return nil
 	}
 	var after uint64
-	c.withMemory(cl, func(m *linkMemory) { after = m.remoteSeenGen })
+	c.withMemory(cl, func(m *linkMemory) {
+		if m.remote != remote.key {
+			m.remote, m.remoteSeenGen = remote.key, 0
+		}
+		after = m.remoteSeenGen
+	})
 	view, err := c.snapshots.get(ctx, remote.key, remote.client, after, true)
 	if err != nil {
 		run.busy = true

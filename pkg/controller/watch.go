@@ -86,6 +86,9 @@ func (c *Controller) sweep(context.Context) {
 	used := map[snapshotKey]bool{}
 	for _, m := range c.memory {
 		used[m.cluster] = true
+		if m.remote != (snapshotKey{}) {
+			used[m.remote] = true
+		}
 	}
 	c.mu.Unlock()
 	c.snapshots.forget(func(k snapshotKey) bool { return used[k] })

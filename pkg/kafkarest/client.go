@@ -313,15 +313,17 @@ func (c *Client) call(ctx context.Context, r request) error {
 		if err := ctx.Err(); err != nil {
 			return c.ctxError(r, err, lastErr)
 		}
-		if c.cfg.BeforeWrite != nil && r.method != http.MethodGet && r.query.Get("validate_only") != "true" {
-			if err := c.cfg.BeforeWrite(); err != nil {
-				return fmt.Errorf("kafkarest: %s %s not sent: %w", r.method, r.tmpl, err)
-			}
-		}
 		token := ""
 		var err error
 		if c.cfg.Tokens != nil {
 			token, err = c.cfg.Tokens.Token(ctx)
+		}
+		// Asked right before sending, after a token fetch that may itself
+		// have taken a while.
+		if err == nil && c.cfg.BeforeWrite != nil && r.method != http.MethodGet && r.query.Get("validate_only") != "true" {
+			if ferr := c.cfg.BeforeWrite(); ferr != nil {
+				return fmt.Errorf("kafkarest: %s %s not sent: %w", r.method, r.tmpl, ferr)
+			}
 		}
 		if err == nil {
 			err = c.attempt(ctx, r, target, payload, token)

@@ -115,11 +115,12 @@ type CertificateManager struct {
 	Now func() time.Time
 
 	mu                  sync.Mutex
-	lastGood            map[string][]byte // the last valid Secret data seen
-	lastGoodAnnotations map[string]string // and its annotations (rotation time, replica entries)
-	served              []byte            // tls.crt written to CertDir
-	servedCA            string            // fingerprint of the CA that issued served
-	ready               chan struct{}     // closed once a certificate is written
+	lastGood            map[string][]byte    // the last valid Secret data seen
+	lastGoodAnnotations map[string]string    // and its annotations (rotation time, replica entries)
+	served              []byte               // tls.crt written to CertDir
+	seen                map[string]seenEntry // replica entries as this replica watched them (stale)
+	servedCA            string               // fingerprint of the CA that issued served
+	ready               chan struct{}        // closed once a certificate is written
 	once                sync.Once
 	poke                chan struct{} // wakes the elected replica's Reconcile
 	republish           chan struct{} // wakes this replica's publish
@@ -457,7 +458,7 @@ type servingEntry struct {
 }
 
 func (e servingEntry) String() string {
-	return e.ca + ";" + e.heartbeat.UTC().Format(time.RFC3339)
+	return e.ca + ";" + e.heartbeat.UTC().Format(time.RFC3339Nano)
 }
 
 func parseServingEntry(v string) (servingEntry, error) {
@@ -468,7 +469,7 @@ func parseServingEntry(v string) (servingEntry, error) {
 	if b, err := hex.DecodeString(ca); err != nil || len(b) != sha256.Size {
 		return servingEntry{}, fmt.Errorf("serving entry %q: fingerprint is not a hex SHA-256", v)
 	}
-	t, err := time.Parse(time.RFC3339, at)
+	t, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil {
 		return servingEntry{}, fmt.Errorf("serving entry %q: %w", v, err)
 	}
@@ -492,8 +493,32 @@ func fingerprint(pemData []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (m *CertificateManager) stale(e servingEntry) bool {
-	return m.now().Sub(e.heartbeat) > staleHeartbeats*m.checkInterval()
+// stale reports whether the entry under key has kept the value v for
+// staleHeartbeats intervals, as this replica has watched it: a live replica
+// rewrites its heartbeat every interval. Time is this replica's own clock,
+// from when it first saw the value — never the writer's timestamp, so a
+// replica whose clock is off is neither pruned at once (a write loop with
+// its republishing) nor taken for gone while it serves an old CA. A newly
+// elected replica starts by taking every entry as fresh.
+func (m *CertificateManager) stale(key, v string) bool {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen == nil {
+		m.seen = map[string]seenEntry{}
+	}
+	s, ok := m.seen[key]
+	if !ok || s.value != v {
+		m.seen[key] = seenEntry{value: v, at: now}
+		return false
+	}
+	return now.Sub(s.at) > staleHeartbeats*m.checkInterval()
+}
+
+// seenEntry is a replica entry's value and when this replica first saw it.
+type seenEntry struct {
+	value string
+	at    time.Time
 }
 
 // pruneStale removes unreadable entries and those of replicas that have
@@ -505,9 +530,12 @@ func (m *CertificateManager) pruneStale(annotations map[string]string) []string 
 		if !strings.HasPrefix(k, servingAnnotationPrefix) {
 			continue
 		}
-		if e, err := parseServingEntry(v); err != nil || m.stale(e) {
+		if _, err := parseServingEntry(v); err != nil || m.stale(k, v) {
 			delete(annotations, k)
 			pruned = append(pruned, k)
+			m.mu.Lock()
+			delete(m.seen, k)
+			m.mu.Unlock()
 		}
 	}
 	slices.Sort(pruned)
@@ -523,7 +551,7 @@ func (m *CertificateManager) lagging(annotations map[string]string, ca []byte) [
 		if !strings.HasPrefix(k, servingAnnotationPrefix) {
 			continue
 		}
-		if e, err := parseServingEntry(v); err == nil && !m.stale(e) && e.ca != want {
+		if e, err := parseServingEntry(v); err == nil && !m.stale(k, v) && e.ca != want {
 			out = append(out, k)
 		}
 	}

@@ -530,7 +530,7 @@ func TestPublishServedCertificate(t *testing.T) {
 		t.Fatalf("serving key %q is not a valid annotation key: %v", a.servingKey, errs)
 	}
 	e, ok := f.entries()[a.servingKey]
-	if !ok || e.ca != fingerprint(f.secret().Data[keyCACert]) || !e.heartbeat.Equal(f.now.Truncate(time.Second)) {
+	if !ok || e.ca != fingerprint(f.secret().Data[keyCACert]) || !e.heartbeat.Equal(f.now) {
 		t.Fatalf("entry %+v (published %v) does not name the served CA with a heartbeat", e, ok)
 	}
 	rv := f.secret().ResourceVersion
@@ -541,7 +541,7 @@ func TestPublishServedCertificate(t *testing.T) {
 	}
 	f.now = f.now.Add(a.checkInterval())
 	f.publish(a)
-	if e := f.entries()[a.servingKey]; !e.heartbeat.Equal(f.now.Truncate(time.Second)) {
+	if e := f.entries()[a.servingKey]; !e.heartbeat.Equal(f.now) {
 		t.Error("the heartbeat was not refreshed")
 	}
 	if err := f.client.CoreV1().Secrets("kafkalink-system").Delete(f.ctx, "kafkalink-webhook-certs", metav1.DeleteOptions{}); err != nil {
@@ -630,4 +630,35 @@ func (f *certFixture) conflictOnSecretUpdate(n int) *int {
 		return false, nil, nil
 	})
 	return &left
+}
+
+// A replica entry is stale when its value has not changed for
+// staleHeartbeats intervals on the observer's own clock: a replica whose
+// clock is an hour behind is neither pruned on sight nor while it keeps
+// rewriting its entry, and one that stops is pruned after the intervals.
+func TestReplicaEntryStalenessOnTheObserversClock(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	m := &CertificateManager{Now: func() time.Time { return now }, CheckInterval: 30 * time.Second}
+	skewed := func(at time.Time) string {
+		return servingEntry{ca: strings.Repeat("ab", 32), heartbeat: at.Add(-time.Hour)}.String()
+	}
+	v := skewed(now)
+	if m.stale("k", v) {
+		t.Fatal("an entry an hour old by its writer's clock is stale on first sight")
+	}
+	for range 5 {
+		now = now.Add(30 * time.Second)
+		v = skewed(now) // the replica rewrites its heartbeat every interval
+		if m.stale("k", v) {
+			t.Fatal("a replica that keeps rewriting its entry was taken for gone")
+		}
+	}
+	now = now.Add(staleHeartbeats*30*time.Second - time.Second)
+	if m.stale("k", v) {
+		t.Fatal("stale before staleHeartbeats intervals without a change")
+	}
+	now = now.Add(2 * time.Second)
+	if !m.stale("k", v) {
+		t.Fatal("an entry unchanged for staleHeartbeats intervals is not stale")
+	}
 }
